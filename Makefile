@@ -1,0 +1,51 @@
+# IKD: the two commands of the README, and the pieces they are made of.
+#   make demo   the whole product with demo data on http://localhost:8000/ (Ctrl-C stops it)
+#   make test   every check CI runs: lint, format, types and the full test suite
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install lint typecheck pytest browser-deps constraints messages clean-data
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py demo
+
+# Debian's Chromium for the browser tests (CI runs as root; elsewhere sudo is tried).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy imports the settings, which would start the embedded servers: point it at dummy URLs instead.
+typecheck: $(STAMP)
+	DATABASE_URL=postgresql://mypy@127.0.0.1:1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
+
+pytest: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+constraints:
+	$(BIN)/python -m pip freeze --exclude-editable | { echo "# Pinned versions: pip install -c requirements/constraints.txt -e '.[dev]'"; echo "# Regenerate with: make constraints"; cat; } > requirements/constraints.txt
+
+messages: $(STAMP)
+	cd frontend && ../$(BIN)/python ../manage.py makemessages -l id --ignore "../.venv/*" --ignore "../.ikd/*"
+	cd frontend && ../$(BIN)/python ../manage.py compilemessages -l id
+
+clean-data:
+	rm -rf .ikd

@@ -1,0 +1,53 @@
+"""Default deny: a view without an access rule is refused; MFA is enforced where it is required."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from accounts.access import is_third_party, rule_for
+from accounts.services import has_totp, mfa_required
+
+logger = logging.getLogger(__name__)
+
+
+class AccessControlMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        user = request.user
+        region = getattr(request, "region", None)
+        third_party = is_third_party(view)
+        if user.is_authenticated and not third_party and mfa_required(user, region) and not has_totp(user):
+            return redirect("mfa_activate_totp")
+        if third_party:
+            return None
+        rule = rule_for(view)
+        if rule is None:
+            logger.error("View %r has no access rule; refused.", view)
+            return self._forbidden(request)
+        if rule.allows(user):
+            return None
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return self._forbidden(request)
+
+    @staticmethod
+    def _forbidden(request: HttpRequest) -> HttpResponse:
+        context = {
+            "title": _("Access denied"),
+            "message": _("Your role does not allow you to open this page."),
+        }
+        return render(request, "frontend/error.html", context, status=403)

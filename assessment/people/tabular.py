@@ -1,0 +1,652 @@
+"""Reading an uploaded staff register (XLSX or CSV) into rows, and writing safe exports and templates.
+
+Reading (``read_table``):
+
+* the file type is decided by content *and* extension (``.xlsx`` must be a zip, ``.csv``/``.txt`` must
+  be text); old ``.xls``, PDFs, password-protected workbooks and anything else are refused with a
+  message the operator can act on;
+* XLSX is streamed with openpyxl in read-only mode; formulas are never evaluated: a formula cell comes
+  back as a ``Formula`` so that the caller can reject it; the sheet named "Pegawai" is read, else the
+  first worksheet;
+* CSV is decoded as UTF-8 (with or without BOM), else UTF-16 (BOM), else Windows-1252; the delimiter
+  (``;`` ``,`` or tab) is the one under which the header row is recognised;
+* title rows above the header are allowed: the header is the first of the first 20 rows that holds
+  enough known column names; columns are matched case- and punctuation-insensitively, in any order.
+
+Values keep their type (XLSX: ``str``/``int``/``float``/``datetime``/``bool``; CSV: ``str``) so that
+``nip.normalise_nip`` can tell a NIP that Excel stored as a number.  Strings are stripped, a leading
+apostrophe is dropped and non-breaking spaces become spaces; empty cells are ``None``.
+
+Writing (``write_xlsx``, ``write_csv``, ``template_xlsx``) neutralises formula injection: a text cell
+starting with ``= + - @`` (or tab/CR) gets a leading apostrophe and is stored as text.
+
+Pure Python plus openpyxl; messages are in Indonesian because operators see them as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import unicodedata
+import zipfile
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "Cell",
+    "Formula",
+    "Table",
+    "TableError",
+    "header_key",
+    "neutralise",
+    "read_table",
+    "template_xlsx",
+    "write_csv",
+    "write_xlsx",
+]
+
+HEADER_SCAN_ROWS = 20
+PREFERRED_SHEET = "pegawai"
+# Unpacked size allowed for an .xlsx, as a multiple of the upload limit (zip bombs; openpyxl loads the
+# shared strings table into memory in full).
+MAX_UNPACKED_RATIO = 20
+MIN_UNPACKED_LIMIT = 100 * 1024 * 1024
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XLSX_EXTENSIONS = {".xlsx"}
+_TEXT_EXTENSIONS = {".csv", ".txt"}
+_DELIMITERS = (";", ",", "\t")
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Non-breaking and other odd spaces become spaces; zero-width characters and stray BOMs disappear.
+_SPACE_TABLE = str.maketrans(
+    {
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u202f": " ",
+        "\u200b": None,
+        "\u200c": None,
+        "\u200d": None,
+        "\ufeff": None,
+    }
+)
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NON_WORD = re.compile(r"[\W_]+")
+# Header words that mark a column to keep as text in exports (NIP, NIK, phone numbers).
+_TEXT_HEADER_WORDS = {"nip", "nik", "npwp", "hp", "telepon", "telp", "ponsel", "handphone", "whatsapp", "wa"}
+_TEMPLATE_FORMATTED_ROWS = 1000
+_SHARED_VALUES_PER_COLUMN = 2000
+
+
+class TableError(ValueError):
+    """The file cannot be read as a register; ``str(exc)`` is the Indonesian message for the operator."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A cell that holds a formula (never evaluated); ``text`` is the formula as written, ``=...``."""
+
+    text: str
+
+
+@dataclass
+class Cell:
+    row: int  # 1-based row number as the user sees it in Excel / the CSV
+    column: str  # the header as written in the file
+    value: str
+
+
+@dataclass
+class Table:
+    headers: dict[str, str]  # canonical field -> header text as in the file
+    rows: list[tuple[int, dict[str, object]]]  # (row number, canonical field -> raw value or None)
+    header_row: int = 0
+    sheet: str | None = None  # XLSX: the worksheet read
+    kind: str = ""  # "xlsx" or "csv"
+    delimiter: str | None = None  # CSV only
+    encoding: str | None = None  # CSV only
+    ignored_headers: list[str] = field(default_factory=list)  # headers in the file that map to nothing
+
+    def cell(self, row: int, name: str, value: object) -> Cell:
+        """A ``Cell`` for a message about ``value`` in column ``name`` of ``row``."""
+        return Cell(row=row, column=self.headers.get(name, name), value=display_value(value))
+
+
+def display_value(value: object) -> str:
+    """A cell value as text for messages: formulas as written, dates as dd-mm-yyyy."""
+    if value is None:
+        return ""
+    if isinstance(value, Formula):
+        return value.text
+    if isinstance(value, datetime):
+        return f"{value:%d-%m-%Y %H:%M}" if value.time() != time(0) else f"{value:%d-%m-%Y}"
+    if isinstance(value, date):
+        return f"{value:%d-%m-%Y}"
+    return str(value)
+
+
+def header_key(text: object) -> str:
+    """Matching key of a header: case-folded, bracketed notes dropped, punctuation as spaces.
+
+    ``" Unit_Kerja* "`` -> ``"unit kerja"``; ``"Tgl. Lahir (dd-mm-yyyy)"`` -> ``"tgl lahir"``.
+    """
+    if text is None or isinstance(text, Formula):
+        return ""
+    value = unicodedata.normalize("NFKC", str(text)).casefold()
+    value = _BRACKETED.sub(" ", value)
+    return " ".join(_NON_WORD.sub(" ", value).split())
+
+
+def _format_count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _format_mb(n_bytes: int) -> str:
+    text = f"{n_bytes / (1024 * 1024):.1f}".removesuffix(".0")
+    return f"{text.replace('.', ',')} MB"
+
+
+def _unsupported(detail: str) -> TableError:
+    return TableError(f"Jenis berkas tidak didukung: {detail}. Unggah .xlsx atau .csv.")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading
+
+
+@dataclass
+class _Spec:
+    labels: dict[str, str]  # canonical -> label for messages (first alias)
+    aliases: dict[str, str]  # header key -> canonical
+    required: list[str]  # in the order of ``columns``
+
+
+def _make_spec(columns: Mapping[str, Sequence[str]], required: Collection[str]) -> _Spec:
+    unknown = set(required) - set(columns)
+    if unknown:
+        raise ValueError(f"required columns without aliases: {sorted(unknown)}")
+    aliases: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for name, names in columns.items():
+        labels[name] = names[0] if names else name
+        for alias in names or [name]:
+            key = header_key(alias)
+            if not key:
+                continue
+            if aliases.get(key, name) != name:
+                raise ValueError(f"alias {alias!r} given for both {aliases[key]!r} and {name!r}")
+            aliases[key] = name
+    return _Spec(labels=labels, aliases=aliases, required=[name for name in columns if name in required])
+
+
+@dataclass
+class _Header:
+    row: int
+    mapping: list[tuple[int, str]]  # (0-based column index, canonical), in column order
+    found: dict[str, list[int]]  # canonical -> column indexes
+    texts: dict[int, str]  # column index -> header text as written
+    ignored: list[str]
+
+
+def _match_header(row_number: int, values: Sequence[object], spec: _Spec) -> _Header:
+    found: dict[str, list[int]] = {}
+    texts: dict[int, str] = {}
+    ignored: list[str] = []
+    for index, value in enumerate(values):
+        key = header_key(value)
+        if not key:
+            continue
+        name = spec.aliases.get(key)
+        if name is None:
+            ignored.append(display_value(value).strip())
+            continue
+        found.setdefault(name, []).append(index)
+        texts[index] = " ".join(display_value(value).split())
+    mapping = sorted((indexes[0], name) for name, indexes in found.items())
+    return _Header(row=row_number, mapping=mapping, found=found, texts=texts, ignored=ignored)
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _find_header(head: Sequence[tuple[int, Sequence[object]]], spec: _Spec) -> _Header | None:
+    """The header among the first rows: the first with at least len(required) known columns, else the
+    row with the most known columns (for the "missing columns" message), else None."""
+    needed = max(len(spec.required), 1)
+    best: _Header | None = None
+    for row_number, values in head:
+        if all(_is_empty(v) for v in values):
+            continue
+        header = _match_header(row_number, values, spec)
+        if len(header.found) >= needed:
+            return header
+        if header.found and (best is None or len(header.found) > len(best.found)):
+            best = header
+    return best
+
+
+def _check_header(header: _Header | None, spec: _Spec, where: str) -> _Header:
+    if header is None:
+        wanted = ", ".join(spec.labels[name] for name in spec.required) or ", ".join(spec.labels.values())
+        raise TableError(
+            f"Baris judul kolom tidak ditemukan dalam {HEADER_SCAN_ROWS} baris pertama{where}. "
+            f"Baris judul harus memuat kolom: {wanted}."
+        )
+    for name, indexes in header.found.items():
+        if len(indexes) > 1:
+            letters = " dan ".join(get_column_letter(i + 1) for i in indexes)
+            raise TableError(
+                f"Kolom {spec.labels[name]} muncul lebih dari sekali pada baris judul "
+                f"(baris {header.row}, kolom {letters}). Hapus atau ganti nama salah satunya."
+            )
+    missing = [spec.labels[name] for name in spec.required if name not in header.found]
+    if missing:
+        raise TableError(
+            f"Kolom wajib tidak ditemukan: {', '.join(missing)}. "
+            f"Baris judul yang dikenali: baris {header.row}."
+        )
+    return header
+
+
+def _clean(text: str) -> str | None:
+    if not text.isascii():
+        text = text.translate(_SPACE_TABLE)
+    text = text.strip()
+    if text.startswith("'"):
+        text = text[1:].strip()
+    return text or None
+
+
+def _build_table(
+    rows: Iterator[tuple[int, Sequence[object]]],
+    spec: _Spec,
+    max_rows: int,
+    where: str,
+) -> Table:
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+    if all(all(_is_empty(v) for v in values) for _, values in head):
+        if next((r for r in rows if not all(_is_empty(v) for v in r[1])), None) is None:
+            raise TableError(f"Berkas kosong: tidak ada baris yang berisi data{where}.")
+    header = _check_header(_find_header(head, spec), spec, where)
+
+    # Each column shares its repeated strings (unit, status, grade...) while it has few distinct values.
+    mapping: list[tuple[int, str, dict[str, str]]] = [(index, name, {}) for index, name in header.mapping]
+    data: list[tuple[int, dict[str, object]]] = []
+    rest = itertools.chain((item for item in head if item[0] > header.row), rows)
+    for row_number, values in rest:
+        width = len(values)
+        record: dict[str, object] = {}
+        filled = False
+        for index, name, seen in mapping:
+            value = values[index] if index < width else None
+            if isinstance(value, str):
+                value = _clean(value)
+                if value is not None and len(seen) < _SHARED_VALUES_PER_COLUMN:
+                    value = seen.setdefault(value, value)
+            if value is not None:
+                filled = True
+            record[name] = value
+        if not filled:
+            continue
+        if len(data) >= max_rows:
+            raise TableError(
+                f"Berkas berisi lebih dari {_format_count(max_rows)} baris data. "
+                "Bagi menjadi beberapa berkas lalu unggah satu per satu."
+            )
+        data.append((row_number, record))
+    if not data:
+        raise TableError(
+            f"Berkas tidak berisi data pegawai: hanya baris judul (baris {header.row}) yang ditemukan{where}."
+        )
+    return Table(
+        headers={name: header.texts[index] for index, name in header.mapping},
+        rows=data,
+        header_row=header.row,
+        ignored_headers=header.ignored,
+    )
+
+
+# XLSX ---------------------------------------------------------------------------------------------
+
+
+def _check_zip(data: bytes, filename: str, max_bytes: int) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _unsupported(f"{filename} bukan buku kerja .xlsx yang utuh") from None
+    if "xl/workbook.xml" not in names:
+        raise _unsupported(f"{filename} bukan buku kerja Excel (.xlsx)")
+    limit = max(max_bytes * MAX_UNPACKED_RATIO, MIN_UNPACKED_LIMIT)
+    if sum(info.file_size for info in infos) > limit:
+        raise TableError(
+            f"Isi berkas {filename} terlalu besar setelah dibuka (lebih dari {_format_mb(limit)}). "
+            "Hapus lembar, gambar atau format yang tidak perlu lalu unggah lagi."
+        )
+
+
+def _formula(value: object) -> Formula:
+    text = value if isinstance(value, str) else getattr(value, "text", None)
+    return Formula(text=str(text if text is not None else value))
+
+
+def _xlsx_rows(sheet: Any, filename: str) -> Iterator[tuple[int, list[object]]]:
+    rows = enumerate(sheet.iter_rows(), start=1)
+    while True:
+        try:
+            row_number, cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # a broken sheet: XML, zip, shared string or number errors
+            raise TableError(
+                f"Lembar '{sheet.title}' pada berkas {filename} tidak dapat dibaca; mungkin rusak. "
+                "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."
+            ) from exc
+        yield row_number, [_formula(cell.value) if cell.data_type == "f" else cell.value for cell in cells]
+
+
+def _read_xlsx(data: bytes, filename: str, spec: _Spec, max_bytes: int, max_rows: int) -> Table:
+    _check_zip(data, filename, max_bytes)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors...)
+        raise TableError(
+            f"Berkas {filename} tidak dapat dibaca sebagai buku kerja Excel (.xlsx); mungkin rusak. "
+            "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."
+        ) from exc
+    try:
+        sheets = workbook.worksheets
+        if not sheets:
+            raise TableError(f"Berkas {filename} tidak memiliki lembar kerja.")
+        sheet = next((ws for ws in sheets if ws.title.strip().casefold() == PREFERRED_SHEET), sheets[0])
+        # The stored dimension may be wrong (some generators write "A1"): read every row there is.
+        sheet.reset_dimensions()
+        table = _build_table(_xlsx_rows(sheet, filename), spec, max_rows, f" pada lembar '{sheet.title}'")
+        table.sheet = sheet.title
+        table.kind = "xlsx"
+        return table
+    finally:
+        workbook.close()
+
+
+# CSV ----------------------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, filename: str) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" not in data[:8192]:
+        try:
+            return data.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    else:
+        raise _unsupported(f"{filename} bukan berkas teks CSV")
+    raise TableError(
+        f"Pengodean karakter berkas {filename} tidak dikenali. "
+        "Simpan ulang dari Excel sebagai 'CSV UTF-8 (dipisahkan koma)' lalu unggah lagi."
+    )
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', strict=False)
+    return enumerate(reader, start=1)
+
+
+def _read_csv(data: bytes, filename: str, spec: _Spec, max_rows: int) -> Table:
+    text, encoding = _decode(data, filename)
+    # The delimiter is the one under which the header is recognised best; ties go to the commonest.
+    sample_end = 0
+    for _ in range(HEADER_SCAN_ROWS + 5):
+        newline = text.find("\n", sample_end)
+        if newline < 0:
+            sample_end = len(text)
+            break
+        sample_end = newline + 1
+    sample = text[:sample_end]
+    best: tuple[int, int, str] | None = None
+    for delimiter in _DELIMITERS:
+        try:
+            head = list(itertools.islice(_csv_rows(sample, delimiter), HEADER_SCAN_ROWS))
+        except csv.Error:
+            continue
+        header = _find_header(head, spec)
+        score = (len(header.found) if header else 0, sample.count(delimiter), delimiter)
+        if best is None or score[:2] > best[:2]:
+            best = score
+    delimiter = best[2] if best else _DELIMITERS[0]
+
+    try:
+        table = _build_table(_csv_rows(text, delimiter), spec, max_rows, "")
+    except csv.Error as exc:  # with strict=False: a cell over the csv module's field size limit
+        raise TableError(
+            f"Berkas CSV {filename} tidak dapat dibaca: ada sel yang terlalu panjang, "
+            'biasanya karena tanda kutip (") yang tidak ditutup.'
+        ) from exc
+    table.kind = "csv"
+    table.delimiter = delimiter
+    table.encoding = encoding
+    return table
+
+
+def read_table(
+    data: bytes,
+    filename: str,
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+    max_bytes: int = 10 * 1024 * 1024,
+    max_rows: int = 200_000,
+) -> Table:
+    """Read an uploaded register.  ``columns`` maps canonical field -> accepted header aliases
+    (the first is used in messages); ``required`` are the fields that must be present.
+
+    Raises ``TableError`` with an Indonesian message for anything the operator must fix.
+    """
+    spec = _make_spec(columns, required)
+    name = PurePath(filename or "").name or "berkas"
+    extension = PurePath(name).suffix.casefold()
+    if len(data) > max_bytes:
+        raise TableError(
+            f"Berkas terlalu besar ({_format_mb(len(data))}). Ukuran maksimum {_format_mb(max_bytes)}."
+        )
+    if not data:
+        raise TableError("Berkas kosong.")
+
+    if data.startswith(_OLE_MAGIC):
+        raise _unsupported(
+            f"{name} adalah berkas Excel 97-2003 (.xls) atau buku kerja yang dilindungi kata sandi. "
+            "Simpan ulang sebagai Buku Kerja Excel (.xlsx) tanpa kata sandi"
+        )
+    if data.startswith(b"%PDF"):
+        raise _unsupported(f"{name} adalah berkas PDF")
+    if extension in _XLSX_EXTENSIONS:
+        if not data.startswith(_ZIP_MAGIC):
+            raise _unsupported(f"{name} bukan buku kerja .xlsx yang sah")
+        return _read_xlsx(data, name, spec, max_bytes, max_rows)
+    if extension in _TEXT_EXTENSIONS:
+        if data.startswith(_ZIP_MAGIC):
+            raise _unsupported(
+                f"{name} berisi buku kerja Excel, bukan teks CSV; ubah akhiran namanya menjadi .xlsx"
+            )
+        return _read_csv(data, name, spec, max_rows)
+    raise _unsupported(name if not extension else f"{name} (berakhiran {extension})")
+
+
+# --------------------------------------------------------------------------------------------------
+# Writing
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet will not run as a formula: a leading apostrophe before = + - @ tab CR."""
+    if text and text.startswith(_FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def _text_columns(headers: Sequence[str], text_columns: Collection[int | str] | None) -> set[int]:
+    if text_columns is not None:
+        keys = {header_key(c) for c in text_columns if isinstance(c, str)}
+        return {i for i, h in enumerate(headers) if i in text_columns or (keys and header_key(h) in keys)}
+    return {i for i, h in enumerate(headers) if _TEXT_HEADER_WORDS & set(header_key(h).split())}
+
+
+def _xlsx_value(value: object) -> object:
+    """A value openpyxl may write: numbers and dates as they are, everything else as neutralised text."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return str(value)  # Excel keeps 15 digits (and openpyxl writes big integers as floats)
+    if value is None or isinstance(value, bool | int | float | Decimal | date | time):
+        if isinstance(value, datetime | time) and value.tzinfo is not None:
+            return value.replace(tzinfo=None)  # Excel has no time zones: the wall-clock time is kept
+        return value
+    text = value.text if isinstance(value, Formula) else str(value)
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def write_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    sheet_title: str = "Data",
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """An .xlsx export (streamed with a write-only workbook).  Text that starts like a formula gets a
+    leading apostrophe and is stored as text; NIP/NIK/phone columns (``text_columns``: indexes or
+    headers; by default recognised by header) are formatted as Text so Excel keeps all digits."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title[:31] or "Data")
+    text_cols = _text_columns(headers, text_columns)
+    for index, header in enumerate(headers):
+        dimension = sheet.column_dimensions[get_column_letter(index + 1)]
+        dimension.width = min(max(len(str(header)) + 4, 22 if index in text_cols else 12), 60)
+        if index in text_cols:
+            dimension.number_format = "@"
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+    for row in rows:
+        out: list[object] = []
+        for index, raw in enumerate(row):
+            value = _xlsx_value(raw)
+            if index in text_cols and isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            if isinstance(value, str) and (index in text_cols or value.startswith("'")):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                if index in text_cols:
+                    cell.number_format = "@"
+                out.append(cell)
+            else:
+                out.append(value)
+        sheet.append(out)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _csv_value(value: object, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        text = str(value)
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    text = value.text if isinstance(value, Formula) else str(value)
+    return neutralise(text)
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ";") -> bytes:
+    """A CSV export in UTF-8 with BOM (so Excel reads the accents), ``;`` by default as Indonesian-
+    locale Excel expects (decimals then use a comma).  Formula-like text gets a leading apostrophe."""
+    decimal_comma = delimiter != ","
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([_csv_value(h, decimal_comma) for h in headers])
+    writer.writerows([_csv_value(v, decimal_comma) for v in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(
+    headers: Sequence[str],
+    example_rows: Sequence[Sequence[object]],
+    notes: Sequence[str],
+    *,
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """A downloadable register template: sheet "Pegawai" with a bold header and the examples (NIP/NIK/
+    phone columns formatted as Text), and sheet "Petunjuk" with the notes, one per row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Pegawai"
+    text_cols = _text_columns(headers, text_columns)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=index, value=_xlsx_value(header))
+        cell.font = bold
+        cell.fill = fill
+        letter = get_column_letter(index)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = min(max(len(str(header)) + 4, 22 if index - 1 in text_cols else 14), 60)
+        if index - 1 in text_cols:
+            dimension.number_format = "@"
+            # Excel applies the column format to new entries; the first rows get it explicitly too.
+            for row in range(2, _TEMPLATE_FORMATTED_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    for row_index, example in enumerate(example_rows, start=2):
+        for col_index, raw in enumerate(example, start=1):
+            value = _xlsx_value(raw)
+            cell = sheet.cell(row=row_index, column=col_index, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if col_index - 1 in text_cols:
+                cell.number_format = "@"
+
+    guide = workbook.create_sheet("Petunjuk")
+    guide.column_dimensions["A"].width = 110
+    title = guide.cell(row=1, column=1, value="Petunjuk pengisian")
+    title.font = Font(bold=True, size=14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row_index, note in enumerate(notes, start=3):
+        cell = guide.cell(row=row_index, column=1, value=_xlsx_value(note))
+        cell.data_type = "s"
+        cell.alignment = wrap
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

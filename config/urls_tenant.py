@@ -1,0 +1,18 @@
+"""URLs of a region's site (<slug>.BASE_DOMAIN)."""
+
+from django.urls import include, path
+
+from accounts import views as accounts
+from frontend import views as frontend
+
+urlpatterns = [
+    path("", frontend.region_dashboard, name="home"),
+    path("masuk/token/<str:token>/", accounts.login_token, name="login_token"),
+    path("pengguna/", accounts.users, name="users"),
+    path("pengguna/<int:pk>/", accounts.user_update, name="user_update"),
+    path("pengaturan/keamanan/", accounts.security, name="security"),
+    path("ketentuan/", frontend.terms, name="terms"),
+    path("akun/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", frontend.healthz, name="healthz"),
+]

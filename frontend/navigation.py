@@ -1,0 +1,47 @@
+"""The links in the header, by site and role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+
+# (url name, label, roles that see it; empty: every signed-in user)
+REGION_LINKS = [
+    ("home", _("Dashboard"), ()),
+    ("users", _("Users"), (Role.REGION_ADMIN,)),
+    ("security", _("Security"), (Role.REGION_ADMIN,)),
+]
+PUBLIC_LINKS = [
+    ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
+]
+
+
+def links_for(request: HttpRequest) -> list[tuple[str, str]]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    table = REGION_LINKS if getattr(request, "region", None) is not None else PUBLIC_LINKS
+    result = []
+    for name, label, roles in table:
+        if roles and user.role not in roles:
+            continue
+        try:
+            result.append((reverse(name), str(label)))
+        except NoReverseMatch:
+            continue
+    return result
+
+
+class NavigationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.ikd_nav = SimpleLazyObject(lambda: links_for(request))  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,54 @@
+"""Pages that bring the apps together: the public home, the region dashboard, terms and health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+
+from accounts.access import access
+from accounts.roles import Role
+from tenants.models import Region
+from tenants.schemas import current_schema
+
+
+@access(public=True)
+def home(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "role", None) == Role.PLATFORM_OPERATOR:
+        return redirect("operator_regions")
+    regions_count = Region.objects.exclude(status=Region.Status.CLOSED).count()
+    return render(request, "frontend/home.html", {"regions_count": regions_count})
+
+
+@access(public=True)
+def terms(request: HttpRequest) -> HttpResponse:
+    return render(request, "frontend/terms.html")
+
+
+@access(login=True)
+def region_dashboard(request: HttpRequest) -> HttpResponse:
+    region = request.region  # type: ignore[attr-defined]
+    user_model: Any = get_user_model()
+    counts = dict(user_model.objects.filter(is_active=True).values_list("role").annotate(n=Count("id")))
+    role_labels = dict(Role.choices)
+    context = {
+        "region": region,
+        "users_by_role": [
+            (role_labels[role], counts.get(role, 0))
+            for role in (Role.REGION_ADMIN, Role.UNIT_COORDINATOR, Role.EMPLOYEE)
+        ],
+        "is_admin": request.user.role == Role.REGION_ADMIN,  # type: ignore[union-attr]
+    }
+    return render(request, "frontend/dashboard.html", context)
+
+
+@access(public=True)
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers and the demo launcher: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "schema": current_schema()})

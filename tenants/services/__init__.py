@@ -1,0 +1,1 @@
+"""Business rules of the tenants app: provisioning, signup, region status and the catalogue."""

@@ -1,0 +1,92 @@
+"""Shared fixtures: a real PostgreSQL test database with the template, a pool and two regions.
+
+The template schema, the spare pool and regions A and B are made once per session through the
+production provisioning code and committed; each test then runs in a transaction that is rolled back
+(``db``). Tests that must commit (the slow migrate path, the browser, the Celery worker) use
+``committed`` and clean up the regions they make themselves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made beside it are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "Uji-Coba-Kuat-2026"
+REGION_A = {"code": "64.72", "slug": "samarinda"}
+REGION_B = {"code": "64.71", "slug": "balikpapan"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any
+) -> Iterator[None]:
+    """Always the test database (pytest-django's own fixture sets it up only for tests that use its
+    ``db`` fixtures, and a test that commits would otherwise reach the real database)."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test.utils import setup_databases, teardown_databases
+
+    from tenants.services import provisioning
+    from tests.factories import make_region
+
+    settings.SCHEMA_POOL_AUTOREFILL = False  # tests fill the pool themselves
+    with django_db_blocker.unblock():
+        config = setup_databases(
+            verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+        )
+        cache.clear()  # rate-limit counters and token nonces of an earlier run
+        provisioning.prepare(pool_size=2)
+        make_region(**REGION_A)
+        make_region(**REGION_B)
+        provisioning.fill_pool(2)  # the two signups took the first spares
+    yield
+    with django_db_blocker.unblock():
+        # Request threads of the browser tests' server may still hold a connection; end them first.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [connection.settings_dict["NAME"]],
+            )
+        teardown_databases(config, verbosity=0)
+
+
+_DB_FIXTURES = {"db", "committed", "transactional_db", "region_a", "region_b"}
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if _DB_FIXTURES & set(request.fixturenames):
+        from tenants.schemas import use_public_schema
+
+        use_public_schema()
+
+
+@pytest.fixture
+def region_a(db: Any) -> Any:
+    from tenants.models import Region
+
+    return Region.objects.get(code=REGION_A["code"])
+
+
+@pytest.fixture
+def region_b(db: Any) -> Any:
+    from tenants.models import Region
+
+    return Region.objects.get(code=REGION_B["code"])
+
+
+@pytest.fixture
+def committed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Database access outside a test transaction: what the test writes is committed."""
+    with django_db_blocker.unblock():
+        yield
