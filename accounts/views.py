@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.forms import ResetPasswordForm
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.db import IntegrityError, transaction
@@ -29,6 +30,9 @@ def login_token(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, _("This sign-in link has expired or was already used. Please sign in."))
         return redirect("account_login")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    address = EmailAddress.objects.filter(user=user, primary=True, verified=False).first()
+    if address is not None:  # sent from the region's host, so the link points there
+        address.send_confirmation(request, signup=True)
     messages.success(request, _("Welcome! Your region's site is ready."))
     return redirect("home")
 

@@ -73,6 +73,7 @@ SHARED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "assessment.instrument",  # the national frameworks and item banks, shared by every region
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -86,6 +87,8 @@ TENANT_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "assessment.people",
+    "assessment.authoring",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -104,9 +107,11 @@ SCHEMA_POOL_SIZE = int(os.environ.get("SCHEMA_POOL_SIZE", "2"))
 # Refill the pool from a Celery task after each signup (off in tests, which fill it themselves).
 SCHEMA_POOL_AUTOREFILL = env_bool("SCHEMA_POOL_AUTOREFILL", True)
 # Tables the operator console counts per region (label -> table); later apps add theirs here.
-REGION_SIZE_TABLES = {"users": "accounts_user"}
+REGION_SIZE_TABLES = {"users": "accounts_user", "employees": "people_employee"}
+# Management commands every deploy runs after migrate_schemas (the demo launcher runs them too).
+DEPLOY_COMMANDS = ["prepare_provisioning", "load_instrument"]
 # Callables (dotted paths) that add each app's demo data to the demo region; see seed_demo.
-DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS: list[str] = ["assessment.people.demo.seed"]
 
 MIDDLEWARE = [
     "tenants.middleware.RegionMiddleware",

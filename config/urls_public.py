@@ -3,6 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from assessment.instrument import views as instrument
 from frontend import views as frontend
 from tenants import views as tenants
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", frontend.home, name="home"),
     path("daftar/", tenants.signup, name="signup"),
     path("ketentuan/", frontend.terms, name="terms"),
+    path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     path("operator/", tenants.operator_regions, name="operator_regions"),
     path("operator/wilayah/<str:code>/", tenants.operator_region, name="operator_region"),
     path("api/wilayah/", tenants.OfficialRegionSearch.as_view(), name="api_wilayah"),

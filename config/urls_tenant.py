@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts import views as accounts
+from assessment.instrument import views as instrument
 from frontend import views as frontend
 
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("pengguna/<int:pk>/", accounts.user_update, name="user_update"),
     path("pengaturan/keamanan/", accounts.security, name="security"),
     path("ketentuan/", frontend.terms, name="terms"),
+    path("", include("assessment.people.urls")),
+    path("", include("assessment.authoring.urls")),
+    path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", frontend.healthz, name="healthz"),

@@ -14,11 +14,16 @@ from accounts.roles import Role
 # (url name, label, roles that see it; empty: every signed-in user)
 REGION_LINKS = [
     ("home", _("Dashboard"), ()),
+    ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("instrument_catalogue", _("Instrument"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("local_item_list", _("Local items"), (Role.REGION_ADMIN,)),
     ("users", _("Users"), (Role.REGION_ADMIN,)),
     ("security", _("Security"), (Role.REGION_ADMIN,)),
 ]
 PUBLIC_LINKS = [
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
+    ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]
 
 

@@ -22,6 +22,21 @@ REGION_A = {"code": "64.72", "slug": "samarinda"}
 REGION_B = {"code": "64.71", "slug": "balikpapan"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Static files from the source folders, never from a collected copy a demo run left in .ikd/."""
+    import tempfile
+
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="ikd-test-static-")
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request: pytest.FixtureRequest, django_test_environment: None, django_db_blocker: Any

@@ -65,3 +65,50 @@ def desktop(browser: Any) -> Iterator[Any]:
 def screenshot(page: Any, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup: Any) -> Iterator[str]:
+    """A real Celery worker process on the test database, on a queue of its own."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+    from django.db import connection
+
+    from config.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(settings.DATABASE_URL)
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"])),
+        "REDIS_URL": settings.REDIS_URL,
+        "CELERY_QUEUE": queue,
+        "SCHEMA_POOL_AUTOREFILL": "false",
+    }
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue  # tasks queued by the test server go to this worker
+    yield queue
+    app.conf.task_default_queue = previous
+    worker.terminate()
+    worker.wait(timeout=30)

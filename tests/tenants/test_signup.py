@@ -35,7 +35,9 @@ def public() -> Client:
     return Client(HTTP_HOST="localhost")
 
 
-def test_signup_provisions_the_region_and_signs_the_admin_in_on_its_site(db: Any, public: Client) -> None:
+def test_signup_provisions_the_region_and_signs_the_admin_in_on_its_site(
+    db: Any, public: Client, mailoutbox: Any
+) -> None:
     response = public.post("/daftar/", form_data())
     assert response.status_code == 302
     target = urlsplit(response["Location"])
@@ -55,6 +57,8 @@ def test_signup_provisions_the_region_and_signs_the_admin_in_on_its_site(db: Any
     landing = site.get(target.path)
     assert landing.status_code == 302
     assert landing["Location"] == "/"
+    assert len(mailoutbox) == 1  # the admin is asked to verify the address
+    assert "http://kukar.localhost/akun/confirm-email/" in mailoutbox[0].body
     dashboard = site.get("/")
     assert dashboard.status_code == 200
     assert "Kabupaten Kutai Kartanegara" in dashboard.content.decode()

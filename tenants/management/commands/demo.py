@@ -32,7 +32,8 @@ class Command(BaseCommand):
         port = options["bind"].rsplit(":", 1)[-1]
         self.stdout.write("Migrating the database…")
         call_command("migrate_schemas", interactive=False, verbosity=0)
-        call_command("prepare_provisioning", verbosity=0)
+        for command in settings.DEPLOY_COMMANDS:
+            call_command(command, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_demo", port=port)
         self.stdout.write(f"Data lives in {settings.BASE_DIR / '.ikd'} unless IKD_DATA_DIR says otherwise.")

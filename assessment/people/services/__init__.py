@@ -1,0 +1,1 @@
+"""Rules for work units and the employee register."""

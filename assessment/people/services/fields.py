@@ -1,0 +1,198 @@
+"""Parsing one register value: golongan, education, position type, dates, phone numbers, email.
+
+Messages are Indonesian: they describe cells of Indonesian staff files to the admin who fixes them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from assessment.people.nip import MONTHS_ID
+
+
+class FieldError(ValueError):
+    pass
+
+
+def text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return re.sub(r"\s+", " ", str(value).replace("\u00a0", " ")).strip()
+
+
+def _key(value: object) -> str:
+    return re.sub(r"[^a-z0-9/]+", " ", text(value).casefold()).strip()
+
+
+_STATUS = {"pns": "PNS", "cpns": "PNS", "pppk": "PPPK", "p3k": "PPPK"}
+
+
+def employment_status(value: object) -> str:
+    key = _key(value).replace(" ", "")
+    if key in _STATUS:
+        return _STATUS[key]
+    raise FieldError(f"Status kepegawaian harus PNS atau PPPK (tertulis “{text(value)}”).")
+
+
+_POSITION_TYPES = {
+    "struktural": "struktural",
+    "jabatan struktural": "struktural",
+    "js": "struktural",
+    "pimpinan tinggi": "struktural",
+    "administrator": "struktural",
+    "pengawas": "struktural",
+    "fungsional": "fungsional",
+    "jabatan fungsional": "fungsional",
+    "fungsional tertentu": "fungsional",
+    "jft": "fungsional",
+    "jf": "fungsional",
+    "pelaksana": "pelaksana",
+    "jabatan pelaksana": "pelaksana",
+    "fungsional umum": "pelaksana",
+    "jfu": "pelaksana",
+}
+
+
+def position_type(value: object) -> str:
+    key = _key(value)
+    if key in _POSITION_TYPES:
+        return _POSITION_TYPES[key]
+    raise FieldError(f"Jenis jabatan harus Struktural, Fungsional atau Pelaksana (tertulis “{text(value)}”).")
+
+
+_ROMAN = "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split()  # noqa: SIM905
+_PNS_RANK = re.compile(r"^(IV|III|II|I|4|3|2|1)\s*[/\-.\s]?\s*([a-e])$", re.IGNORECASE)
+_PNS_TOP = {"I": "d", "II": "d", "III": "d", "IV": "e"}
+
+
+def rank(value: object, status: str) -> str:
+    """PNS: golongan I/a to IV/e. PPPK: grade I to XVII (Roman or Arabic numerals)."""
+    raw = text(value)
+    if not raw:
+        return ""
+    cleaned = re.sub(r"^(gol(ongan)?|grade|golongan ruang)\.?\s*", "", raw, flags=re.IGNORECASE)
+    if status == "PNS":
+        match = _PNS_RANK.match(cleaned)
+        if match:
+            group = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(match.group(1), match.group(1).upper())
+            letter = match.group(2).lower()
+            if letter <= _PNS_TOP[group]:
+                return f"{group}/{letter}"
+        raise FieldError(f"Golongan PNS harus antara I/a dan IV/e (tertulis “{raw}”).")
+    upper = cleaned.upper()
+    if upper in _ROMAN:
+        return upper
+    if upper.isdigit() and 1 <= int(upper) <= 17:
+        return _ROMAN[int(upper) - 1]
+    raise FieldError(f"Golongan PPPK harus antara I dan XVII (tertulis “{raw}”).")
+
+
+EDUCATION_LEVELS = ["SD", "SMP", "SMA/SMK", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
+_EDUCATION = {
+    "sd": "SD",
+    "sekolah dasar": "SD",
+    "smp": "SMP",
+    "sltp": "SMP",
+    "mts": "SMP",
+    "sma": "SMA/SMK",
+    "smk": "SMA/SMK",
+    "slta": "SMA/SMK",
+    "ma": "SMA/SMK",
+    "sma/smk": "SMA/SMK",
+    "smu": "SMA/SMK",
+    "d1": "D1",
+    "d i": "D1",
+    "diploma i": "D1",
+    "d2": "D2",
+    "d ii": "D2",
+    "diploma ii": "D2",
+    "d3": "D3",
+    "d iii": "D3",
+    "diii": "D3",
+    "diploma iii": "D3",
+    "d4": "D4",
+    "d iv": "D4",
+    "div": "D4",
+    "diploma iv": "D4",
+    "s1": "S1",
+    "strata 1": "S1",
+    "sarjana": "S1",
+    "s2": "S2",
+    "strata 2": "S2",
+    "magister": "S2",
+    "s3": "S3",
+    "strata 3": "S3",
+    "doktor": "S3",
+}
+
+
+def education(value: object) -> str:
+    raw = text(value)
+    if not raw:
+        return ""
+    key = _key(raw)
+    if key in _EDUCATION:
+        return _EDUCATION[key]
+    raise FieldError(f"Pendidikan harus salah satu dari {', '.join(EDUCATION_LEVELS)} (tertulis “{raw}”).")
+
+
+_MONTHS = {name.casefold(): number for number, name in enumerate(MONTHS_ID, start=1)}
+_MONTHS.update({name.casefold()[:3]: number for number, name in enumerate(MONTHS_ID, start=1)})
+_MONTHS.update({"agu": 8, "ags": 8, "agt": 8, "okt": 10, "des": 12, "peb": 2, "nop": 11})
+
+
+def birth_date(value: object) -> date | None:
+    """Dates as Excel gives them, or dd-mm-yyyy, dd/mm/yyyy, yyyy-mm-dd, '12 Maret 1987'."""
+    if value is None or text(value) == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raw = text(value)
+    try:
+        if match := re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})", raw):
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw):
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if match := re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", raw):
+            month = _MONTHS.get(match.group(2).casefold()) or _MONTHS.get(match.group(2).casefold()[:3])
+            if month:
+                return date(int(match.group(3)), month, int(match.group(1)))
+    except ValueError:
+        pass
+    raise FieldError(f"Tanggal lahir tidak dapat dibaca (tertulis “{raw}”); gunakan format hh-bb-tttt.")
+
+
+def phone(value: object) -> str:
+    """Indonesian mobile numbers as 08…; +62 / 62 prefixes are folded."""
+    raw = text(value)
+    if not raw:
+        return ""
+    digits = re.sub(r"[\s\-().]", "", raw.lstrip("'"))
+    if digits.startswith("+62"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("62"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("8"):
+        digits = "0" + digits
+    if not re.fullmatch(r"0\d{8,14}", digits):
+        raise FieldError(f"Nomor HP tidak valid (tertulis “{raw}”).")
+    return digits
+
+
+def email(value: object) -> str:
+    raw = text(value).lower()
+    if not raw:
+        return ""
+    try:
+        validate_email(raw)
+    except ValidationError:
+        raise FieldError(f"Alamat email tidak valid (tertulis “{raw}”).") from None
+    return raw

@@ -1,0 +1,357 @@
+"""Importing the staff register (XLSX or CSV from SIASN/SIMPEG): check first, then commit all or nothing.
+
+``check`` parses and validates the file and compares it with the register, writing nothing: the admin
+sees counts of new, changed, unchanged, deactivated and rejected rows and every rejected row's number,
+column and reason. ``commit`` (run by a Celery task) repeats the check against the register as it is
+then and applies the plan in one transaction; a file with any rejected row is never applied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from assessment.people.models import Employee, WorkUnit
+from assessment.people.nip import NipError, normalise_nip, normalise_sex, validate_nip
+from assessment.people.services import fields as parse
+from assessment.people.services.units import name_key
+from assessment.people.tabular import Formula, Table, TableError, read_table
+
+MAX_BYTES = 20 * 1024 * 1024
+BATCH = 2000
+
+# Canonical field -> headers accepted in files (the first is the template's and the messages').
+COLUMNS: dict[str, list[str]] = {
+    "nip": ["NIP", "NIP Baru", "Nomor Induk Pegawai", "NIP/NI PPPK", "NI PPPK"],
+    "full_name": ["Nama", "Nama Lengkap", "Nama Pegawai", "Nama ASN"],
+    "unit": ["Unit Kerja", "Unit", "OPD", "Perangkat Daerah", "Satuan Kerja", "Unor"],
+    "position_title": ["Jabatan", "Nama Jabatan"],
+    "position_type": ["Jenis Jabatan"],
+    "employment_status": ["Status Kepegawaian", "Status Pegawai", "Jenis Pegawai", "Status ASN"],
+    "rank": ["Golongan", "Gol", "Golongan/Ruang", "Pangkat/Golongan", "Grade"],
+    "education": ["Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan"],
+    "sex": ["Jenis Kelamin", "JK", "L/P", "Kelamin"],
+    "birth_date": ["Tanggal Lahir", "Tgl Lahir", "Tgl. Lahir"],
+    "email": ["Email", "E-mail", "Surel", "Alamat Email"],
+    "phone": ["Nomor HP", "No HP", "No. HP", "HP", "Nomor Ponsel", "No Telp", "Telepon"],
+}
+REQUIRED = {"nip", "full_name", "unit", "position_type", "employment_status", "sex"}
+TEMPLATE_HEADERS = [aliases[0] for aliases in COLUMNS.values()]
+RECORD_FIELDS = [
+    "full_name",
+    "position_title",
+    "position_type",
+    "employment_status",
+    "rank",
+    "education",
+    "sex",
+    "birth_date",
+    "email",
+    "phone",
+]
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Record:
+    row: int
+    nip: str
+    unit: str
+    full_name: str
+    position_title: str
+    position_type: str
+    employment_status: str
+    rank: str
+    education: str
+    sex: str
+    birth_date: date | None
+    email: str
+    phone: str
+
+
+@dataclass
+class Plan:
+    new: list[Record] = field(default_factory=list)
+    changed: list[tuple[int, Record]] = field(default_factory=list)  # (employee pk, new values)
+    unchanged: int = 0
+    deactivated: list[int] = field(default_factory=list)  # employee pks
+    rejected: list[RowError] = field(default_factory=list)
+    units_to_create: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def rejected_rows(self) -> int:
+        return len({error.row for error in self.rejected})
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows": self.rows,
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "unchanged": self.unchanged,
+            "deactivated": len(self.deactivated),
+            "rejected": self.rejected_rows,
+            "units_created": len(self.units_to_create),
+        }
+
+    def error_list(self) -> list[dict[str, Any]]:
+        return [asdict(error) for error in self.rejected]
+
+
+class ImportRejected(Exception):
+    """The file cannot be imported (a file-level error or rejected rows)."""
+
+    def __init__(self, plan: Plan) -> None:
+        super().__init__(f"{len(plan.rejected)} errors")
+        self.plan = plan
+
+
+def _file_error(message: str) -> Plan:
+    return Plan(rejected=[RowError(row=0, column="", message=message)])
+
+
+def _parse_row(number: int, raw: dict[str, object], table: Table, errors: list[RowError]) -> Record | None:
+    count_before = len(errors)
+
+    def fail(name: str, message: str) -> None:
+        errors.append(RowError(number, table.headers.get(name, COLUMNS[name][0]), message))
+
+    for name, value in raw.items():
+        if isinstance(value, Formula):
+            fail(name, f"Sel berisi rumus ({value.text}); rumus tidak dihitung. Tempel sebagai nilai saja.")
+    if len(errors) > count_before:
+        return None
+
+    def value_of(name: str, parser: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parser(raw.get(name), *args)
+        except (parse.FieldError, NipError) as exc:
+            fail(name, str(exc))
+            return None
+
+    for name in sorted(REQUIRED):
+        if name != "nip" and not parse.text(raw.get(name)):
+            fail(name, f"{table.headers.get(name, COLUMNS[name][0])} wajib diisi.")
+    if len(errors) > count_before:
+        return None
+    nip = value_of("nip", normalise_nip)
+    status = value_of("employment_status", parse.employment_status)
+    sex = value_of("sex", normalise_sex)
+    birth = value_of("birth_date", parse.birth_date)
+    record_rank = value_of("rank", parse.rank, status) if status else None
+    if nip and status:
+        try:
+            info = validate_nip(nip, status, birth_date=birth, sex=sex)
+        except NipError as exc:
+            fail(
+                "birth_date"
+                if exc.code == "birth_date_mismatch"
+                else "sex"
+                if exc.code == "sex_mismatch"
+                else "nip",
+                str(exc),
+            )
+        else:
+            if info is not None and birth is None:
+                birth = info.birth_date  # PNS: the NIP says it
+    record = Record(
+        row=number,
+        nip=nip or "",
+        unit=parse.text(raw.get("unit")),
+        full_name=parse.text(raw.get("full_name"))[:200],
+        position_title=parse.text(raw.get("position_title"))[:200],
+        position_type=value_of("position_type", parse.position_type) or "",
+        employment_status=status or "",
+        rank=record_rank or "",
+        education=value_of("education", parse.education) or "",
+        sex=sex or "",
+        birth_date=birth,
+        email=value_of("email", parse.email) or "",
+        phone=value_of("phone", parse.phone) or "",
+    )
+    return record if len(errors) == count_before else None
+
+
+def parse_file(data: bytes, filename: str) -> tuple[list[Record], list[RowError]]:
+    """Every row of the file as a Record, or its errors. Raises TableError for a file-level problem."""
+    table = read_table(data, filename, COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
+    if not table.rows:
+        raise TableError("Berkas tidak berisi baris pegawai di bawah baris judul kolom.")
+    errors: list[RowError] = []
+    records: list[Record] = []
+    first_row_of: dict[str, int] = {}
+    for number, raw in table.rows:
+        record = _parse_row(number, raw, table, errors)
+        if record is None:
+            continue
+        if record.nip in first_row_of:
+            errors.append(
+                RowError(
+                    number,
+                    table.headers["nip"],
+                    f"NIP {record.nip} sudah ada di baris {first_row_of[record.nip]}.",
+                )
+            )
+            continue
+        first_row_of[record.nip] = number
+        records.append(record)
+    return records, errors
+
+
+def _unit_lookup() -> dict[str, WorkUnit]:
+    lookup: dict[str, WorkUnit] = {}
+    for unit in WorkUnit.objects.filter(retired_at__isnull=True):
+        lookup[name_key(unit.name)] = unit
+        lookup.setdefault(name_key(unit.code), unit)
+    return lookup
+
+
+def plan_import(
+    records: list[Record], errors: list[RowError], *, create_units: bool, deactivate_missing: bool
+) -> Plan:
+    plan = Plan(rejected=list(errors), rows=len(records) + len({e.row for e in errors}))
+    units = _unit_lookup()
+    retired = {name_key(u.name) for u in WorkUnit.objects.filter(retired_at__isnull=False)}
+    new_units: dict[str, str] = {}
+    existing = {
+        row["nip"]: row
+        for row in Employee.objects.values("pk", "nip", "unit_id", "unit__name", "is_active", *RECORD_FIELDS)
+    }
+    for record in records:
+        key = name_key(record.unit)
+        unit = units.get(key)
+        if unit is None:
+            if key in retired:
+                plan.rejected.append(
+                    RowError(record.row, "Unit Kerja", f"Unit kerja “{record.unit}” sudah tidak aktif.")
+                )
+                continue
+            if not create_units:
+                plan.rejected.append(
+                    RowError(
+                        record.row,
+                        "Unit Kerja",
+                        f"Unit kerja “{record.unit}” tidak dikenal. Tambahkan unit itu lebih dulu, "
+                        "atau centang “Buat unit kerja yang belum ada”.",
+                    )
+                )
+                continue
+            new_units.setdefault(key, record.unit)
+        current = existing.get(record.nip)
+        if current is None:
+            plan.new.append(record)
+            continue
+        same_unit = unit is not None and unit.pk == current["unit_id"]
+        same = (
+            same_unit
+            and current["is_active"]
+            and all(getattr(record, name) == current[name] for name in RECORD_FIELDS)
+        )
+        if same:
+            plan.unchanged += 1
+        else:
+            plan.changed.append((current["pk"], record))
+    if deactivate_missing:
+        seen = {record.nip for record in records}
+        plan.deactivated = [
+            row["pk"] for nip, row in existing.items() if row["is_active"] and nip not in seen
+        ]
+    plan.units_to_create = sorted(new_units.values())
+    return plan
+
+
+def check(
+    data: bytes, filename: str, *, create_units: bool = False, deactivate_missing: bool = False
+) -> Plan:
+    """The dry run: what an import of this file would do. Writes nothing."""
+    try:
+        records, errors = parse_file(data, filename)
+    except TableError as exc:
+        return _file_error(str(exc))
+    return plan_import(records, errors, create_units=create_units, deactivate_missing=deactivate_missing)
+
+
+def _unique_code(name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")[:24] or "UNIT"
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base[:21]}-{n}", n + 1
+    taken.add(code)
+    return code
+
+
+def _employee_values(record: Record) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in RECORD_FIELDS}
+
+
+@transaction.atomic
+def apply_plan(plan: Plan, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Write the plan in one transaction; raise ImportRejected if it has any rejected row."""
+    if plan.rejected:
+        raise ImportRejected(plan)
+    total = len(plan.new) + len(plan.changed) + len(plan.deactivated)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, total)
+
+    taken = set(WorkUnit.objects.values_list("code", flat=True))
+    for unit_name in plan.units_to_create:
+        WorkUnit.objects.create(
+            code=_unique_code(unit_name, taken), name=unit_name, name_key=name_key(unit_name)
+        )
+    units = _unit_lookup()
+    for start in range(0, len(plan.new), BATCH):
+        new = plan.new[start : start + BATCH]
+        Employee.objects.bulk_create(
+            Employee(nip=r.nip, unit=units[name_key(r.unit)], is_active=True, **_employee_values(r))
+            for r in new
+        )
+        step(len(new))
+    for start in range(0, len(plan.changed), BATCH):
+        changed = plan.changed[start : start + BATCH]
+        updates = []
+        for pk, record in changed:
+            employee = Employee(
+                pk=pk,
+                nip=record.nip,
+                unit=units[name_key(record.unit)],
+                is_active=True,
+                **_employee_values(record),
+            )
+            updates.append(employee)
+        Employee.objects.bulk_update(updates, [*RECORD_FIELDS, "unit", "is_active"])
+        step(len(changed))
+    for start in range(0, len(plan.deactivated), BATCH):
+        gone = plan.deactivated[start : start + BATCH]
+        Employee.objects.filter(pk__in=gone).update(is_active=False)
+        step(len(gone))
+    return plan.summary()
+
+
+def import_file(
+    data: bytes,
+    filename: str,
+    *,
+    create_units: bool = False,
+    deactivate_missing: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """Check and apply in one go (the Celery task and the demo seeder use this)."""
+    plan = check(data, filename, create_units=create_units, deactivate_missing=deactivate_missing)
+    apply_plan(plan, progress)
+    return plan

@@ -1,0 +1,244 @@
+"""Screens of a region's site for work units, the employee register and its import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import access
+from accounts.roles import Role
+from assessment.people.forms import EmployeeForm, ImportForm, UnitForm
+from assessment.people.models import Employee, ImportJob, WorkUnit
+from assessment.people.services import employees as register
+from assessment.people.services import importing, units
+from assessment.people.tasks import commit_import, progress_key
+
+ADMIN = [Role.REGION_ADMIN]
+STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _visible_units(request: HttpRequest) -> Any:
+    """Admins see every unit; coordinators the units they coordinate (with their sub-units)."""
+    if request.user.role == Role.REGION_ADMIN:  # type: ignore[union-attr]
+        return None
+    own = list(WorkUnit.objects.filter(coordinators=request.user.pk))
+    return WorkUnit.objects.filter(pk__in=[u.pk for unit in own for u in [unit, *register.descendants(unit)]])
+
+
+@access(roles=STAFF)
+@require_http_methods(["GET", "POST"])
+def unit_list(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.role != Role.REGION_ADMIN:  # type: ignore[union-attr]
+            return render(
+                request,
+                "frontend/error.html",
+                {"title": _("Access denied"), "message": _("Only region admins change work units.")},
+                status=403,
+            )
+        if form.is_valid():
+            try:
+                unit = units.create_unit(**form.cleaned_data)
+            except units.UnitError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                messages.success(request, _("%(unit)s was added.") % {"unit": unit})
+                return redirect("unit_list")
+    show_retired = request.GET.get("retired") == "1"
+    qs = WorkUnit.objects.annotate(active_employees=Count("employees", filter=Q(employees__is_active=True)))
+    if not show_retired:
+        qs = qs.filter(retired_at__isnull=True)
+    visible = _visible_units(request)
+    if visible is not None:
+        qs = qs.filter(pk__in=visible)
+    tree = _as_tree(list(qs.select_related("parent").order_by("name")))
+    return render(request, "people/units.html", {"tree": tree, "form": form, "show_retired": show_retired})
+
+
+def _as_tree(unit_list: list[WorkUnit]) -> list[tuple[WorkUnit, int]]:
+    """Units in tree order with their depth, for an indented list."""
+    by_parent: dict[int | None, list[WorkUnit]] = {}
+    present = {unit.pk for unit in unit_list}
+    for unit in unit_list:
+        parent = unit.parent_id if unit.parent_id in present else None
+        by_parent.setdefault(parent, []).append(unit)
+    ordered: list[tuple[WorkUnit, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for unit in by_parent.get(parent, []):
+            ordered.append((unit, depth))
+            walk(unit.pk, depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+@access(roles=ADMIN)
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_object_or_404(WorkUnit, pk=pk)
+    initial = {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent": unit.parent}
+    form = UnitForm(request.POST or None, initial=initial)
+    form.fields["parent"].queryset = form.fields["parent"].queryset.exclude(pk=unit.pk)  # type: ignore[attr-defined]
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        try:
+            if action == "retire":
+                units.retire_unit(unit)
+                messages.success(request, _("%(unit)s was retired; its history is kept.") % {"unit": unit})
+                return redirect("unit_list")
+            if action == "reinstate":
+                units.reinstate_unit(unit)
+                messages.success(request, _("%(unit)s is active again.") % {"unit": unit})
+                return redirect("unit_edit", pk=unit.pk)
+            if form.is_valid():
+                units.update_unit(unit, **form.cleaned_data)
+                messages.success(request, _("%(unit)s was saved.") % {"unit": unit})
+                return redirect("unit_list")
+        except units.UnitError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    context = {"unit": unit, "form": form, "employees": unit.employees.filter(is_active=True).count()}
+    return render(request, "people/unit_edit.html", context)
+
+
+@access(roles=STAFF)
+def employee_list(request: HttpRequest) -> HttpResponse:
+    unit_id = request.GET.get("unit", "")
+    unit = WorkUnit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+    query = request.GET.get("q", "").strip()
+    status = request.GET.get("status", "")
+    active = request.GET.get("active", "active")
+    visible = _visible_units(request)
+    qs = register.search(query, unit, status, active, units=visible)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "query": query,
+        "unit": unit,
+        "status": status,
+        "active": active,
+        "units": (visible if visible is not None else WorkUnit.objects.all()).order_by("name"),
+        "total": Employee.objects.filter(is_active=True).count() if visible is None else qs.count(),
+        "is_admin": visible is None,
+        "querystring": request.GET.urlencode(),
+    }
+    return render(request, "people/employees.html", context)
+
+
+def _employee_initial(employee: Employee) -> dict[str, Any]:
+    return {name: getattr(employee, name) for name in EmployeeForm.base_fields}
+
+
+@access(roles=ADMIN)
+@require_http_methods(["GET", "POST"])
+def employee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    employee = get_object_or_404(Employee, pk=pk) if pk else None
+    form = EmployeeForm(request.POST or None, initial=_employee_initial(employee) if employee else {})
+    if employee is not None:
+        form.fields["nip"].disabled = True
+        form.fields["unit"].queryset = WorkUnit.objects.filter(  # type: ignore[attr-defined]
+            Q(retired_at__isnull=True) | Q(pk=employee.unit_id)
+        )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            data.update(register.clean(data))
+            saved = register.save_employee(employee, register.EmployeeData(**data))
+        except register.EmployeeError as exc:
+            for field, message in exc.errors.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, _("%(name)s was saved.") % {"name": saved.full_name})
+            return redirect("employee_list")
+    return render(request, "people/employee_edit.html", {"form": form, "employee": employee})
+
+
+@access(roles=STAFF)
+def employee_export(request: HttpRequest, kind: str) -> HttpResponse:
+    qs = register.search("", None, "", "all", units=_visible_units(request))
+    content = register.export(qs, "csv" if kind == "csv" else "xlsx")
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if kind == "csv" else XLSX)
+    response["Content-Disposition"] = f'attachment; filename="pegawai.{"csv" if kind == "csv" else "xlsx"}"'
+    return response
+
+
+@access(roles=ADMIN)
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(register.import_template(), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="templat-impor-pegawai.xlsx"'
+    return response
+
+
+@access(roles=ADMIN)
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > importing.MAX_BYTES:
+            form.add_error(
+                "file", _("The file is larger than %(mb)d MB.") % {"mb": importing.MAX_BYTES // 2**20}
+            )
+        else:
+            content = upload.read()
+            options = {key: form.cleaned_data[key] for key in ("create_units", "deactivate_missing")}
+            plan = importing.check(content, upload.name, **options)
+            job = ImportJob.objects.create(
+                filename=upload.name,
+                content=content,
+                state=ImportJob.State.REJECTED if plan.rejected else ImportJob.State.CHECKED,
+                summary=plan.summary(),
+                errors=plan.error_list(),
+                created_by_id=request.user.pk,
+                total=plan.rows,
+                **options,
+            )
+            return redirect("import_detail", pk=job.pk)
+    recent = ImportJob.objects.defer("content")[:10]
+    return render(request, "people/import_upload.html", {"form": form, "recent": recent})
+
+
+@access(roles=ADMIN)
+def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    return render(request, "people/import_detail.html", {"job": job, "errors": job.errors[:1000]})
+
+
+@access(roles=ADMIN)
+@require_POST
+def import_commit(request: HttpRequest, pk: str) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    if job.state != ImportJob.State.CHECKED:
+        messages.error(request, _("Only a checked file without errors can be imported."))
+        return redirect("import_detail", pk=job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
+    commit_import.delay(str(job.pk))
+    return redirect("import_detail", pk=job.pk)
+
+
+@access(roles=ADMIN)
+def import_status(request: HttpRequest, pk: str) -> HttpResponse:
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    done, total = cache.get(progress_key(str(job.pk))) or (job.progress, job.total)
+    if job.state == ImportJob.State.DONE:
+        done = total = max(job.total, 1)
+    return JsonResponse(
+        {
+            "state": job.state,
+            "label": job.get_state_display(),
+            "done": done,
+            "total": total,
+            "summary": job.summary,
+            "failure": job.failure,
+        }
+    )
