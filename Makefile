@@ -44,7 +44,7 @@ constraints:
 	$(BIN)/python -m pip freeze --exclude-editable | { echo "# Pinned versions: pip install -c requirements/constraints.txt -e '.[dev]'"; echo "# Regenerate with: make constraints"; cat; } > requirements/constraints.txt
 
 messages: $(STAMP)
-	cd frontend && ../$(BIN)/python ../manage.py makemessages -l id --ignore "../.venv/*" --ignore "../.ikd/*"
+	$(BIN)/python manage.py makemessages -l id --ignore ".venv/*" --ignore ".ikd/*" --ignore "tests/*" --ignore "deploy/*"
 	cd frontend && ../$(BIN)/python ../manage.py compilemessages -l id
 
 clean-data:

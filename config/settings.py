@@ -89,6 +89,7 @@ TENANT_APPS = [
     "allauth.mfa",
     "assessment.people",
     "assessment.authoring",
+    "assessment.rounds",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -111,7 +112,7 @@ REGION_SIZE_TABLES = {"users": "accounts_user", "employees": "people_employee"}
 # Management commands every deploy runs after migrate_schemas (the demo launcher runs them too).
 DEPLOY_COMMANDS = ["prepare_provisioning", "load_instrument"]
 # Callables (dotted paths) that add each app's demo data to the demo region; see seed_demo.
-DEMO_SEEDERS: list[str] = ["assessment.people.demo.seed"]
+DEMO_SEEDERS: list[str] = ["assessment.people.demo.seed", "assessment.rounds.demo.seed"]
 
 MIDDLEWARE = [
     "tenants.middleware.RegionMiddleware",
@@ -203,6 +204,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
+# Employees without a password sign in to the test with a one-time code mailed to them.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "optional"
@@ -227,6 +230,8 @@ MFA_TOTP_ISSUER = "IKD ASN"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 # The Django admin is not used: every screen goes through the product's own role checks.
 
+# Sessions read from Redis and written through to PostgreSQL: a test-day request costs no session query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12

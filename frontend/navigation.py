@@ -14,6 +14,7 @@ from accounts.roles import Role
 # (url name, label, roles that see it; empty: every signed-in user)
 REGION_LINKS = [
     ("home", _("Dashboard"), ()),
+    ("round_list", _("Rounds"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("instrument_catalogue", _("Instrument"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),

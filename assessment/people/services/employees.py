@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -124,6 +125,50 @@ def save_employee(employee: Employee | None, data: EmployeeData) -> Employee:
         setattr(employee, name, value)
     employee.save()
     return employee
+
+
+@transaction.atomic
+def ensure_logins(employee_ids: Iterable[int]) -> int:
+    """Give every listed employee with an email an account for sign-in by emailed code.
+
+    The account has no usable password: the employee signs in with a one-time code that allauth mails.
+    An email shared by two employees gives neither an account (the code could reach the wrong person);
+    they sign in with NIP and access code. Returns how many accounts were created or linked.
+    """
+    from accounts.models import User
+    from accounts.roles import Role
+
+    wanted = list(
+        Employee.objects.filter(pk__in=list(employee_ids), user__isnull=True, is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email", "full_name")
+    )
+    if not wanted:
+        return 0
+    counts = Counter(
+        e.strip().lower() for e in Employee.objects.exclude(email="").values_list("email", flat=True)
+    )
+    existing = {u.email: u for u in User.objects.filter(email__in={e.strip().lower() for _, e, _ in wanted})}
+    taken = set(Employee.objects.filter(user__isnull=False).values_list("user_id", flat=True))
+    links: list[tuple[int, str]] = []
+    new_users: list[User] = []
+    for pk, raw_email, name in wanted:
+        email = raw_email.strip().lower()
+        if counts.get(email, 0) != 1:
+            continue
+        user = existing.get(email)
+        if user is None:
+            user = User(email=email, full_name=name[:150], role=Role.EMPLOYEE)
+            user.set_unusable_password()
+            new_users.append(user)
+        elif user.pk in taken:
+            continue
+        links.append((pk, email))
+    User.objects.bulk_create(new_users, batch_size=2000)
+    by_email = {u.email: u.pk for u in User.objects.filter(email__in=[e for _, e in links])}
+    employees = [Employee(pk=pk, user_id=by_email[email]) for pk, email in links]
+    Employee.objects.bulk_update(employees, ["user"], batch_size=2000)
+    return len(employees)
 
 
 def set_active(employee: Employee, active: bool) -> None:

@@ -1,0 +1,134 @@
+"""Rounds, their sessions and participants, attempts and answers (in the region's schema)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assessment.people.models import Employee, WorkUnit
+
+
+class Round(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+
+    class ResultTiming(models.TextChoices):
+        IMMEDIATE = "immediate", _("At once, after submitting")
+        AFTER_PUBLICATION = "after_publication", _("After the round is published")
+
+    name = models.CharField(_("name"), max_length=200)
+    bank = models.ForeignKey("instrument.ItemBank", verbose_name=_("item bank"), on_delete=models.PROTECT)
+    form_length = models.PositiveSmallIntegerField(_("items per test"), default=60)
+    time_limit_minutes = models.PositiveSmallIntegerField(_("time limit (minutes)"), default=60)
+    allow_back = models.BooleanField(_("takers may go back to earlier items"), default=True)
+    result_timing = models.CharField(
+        _("show the result"),
+        max_length=20,
+        choices=ResultTiming.choices,
+        default=ResultTiming.AFTER_PUBLICATION,
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    form_seed = models.UUIDField(default=uuid.uuid4, editable=False)
+    form_items = models.JSONField(default=list, editable=False)  # item codes, fixed when scheduled
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Session(models.Model):
+    """A sitting of the round (several a day spread units out); times are stored aware, shown in the
+    region's time zone."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+
+class Participant(models.Model):
+    """An employee invited to a round. The access code is derived (HMAC) from the round, the employee
+    and ``code_version``; revoking bumps the version, which invalidates the printed code."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="participants")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="participations")
+    unit = models.ForeignKey(WorkUnit, on_delete=models.PROTECT, related_name="participations")
+    code_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "employee"], name="participant_once")]
+        indexes = [models.Index(fields=["round", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee} in {self.round}"
+
+
+class Attempt(models.Model):
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="attempt")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    deadline_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_automatically = models.BooleanField(default=False)
+    item_order = models.JSONField(default=list)
+    option_order = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "deadline_at"])]
+
+    def __str__(self) -> str:
+        return f"attempt {self.pk}"
+
+
+class Answer(models.Model):
+    """The latest response to one item. ``seq`` is the taker's own counter: a write with a lower or
+    equal ``seq`` never overwrites a newer one; ``key`` makes a retried write a no-op."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    item_code = models.CharField(max_length=30)
+    response = models.JSONField()  # list of option ids, in order for ordering items
+    flagged = models.BooleanField(default=False)
+    seq = models.PositiveIntegerField()
+    key = models.UUIDField()
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["attempt", "item_code"], name="answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}:{self.item_code}"
+
+
+class RoundEvent(models.Model):
+    """The audit trail: who changed what in a round, and when."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=40)
+    details = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.action}"

@@ -1,0 +1,1 @@
+"""Rules of rounds and test day."""

@@ -1,0 +1,98 @@
+"""Personal access codes: derived, not stored.
+
+A code is an HMAC of the region's schema, the round, the participant and a version number, so it can
+be printed at any time, checking it costs microseconds (no password hashing in a start storm of
+thousands of logins a minute; a random 8-symbol code has 40 bits of entropy and the NIP is needed too),
+and revoking it is bumping the version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+
+from assessment.rounds.models import Participant, Round
+from assessment.rounds.services.audit import record
+from tenants.schemas import current_schema
+
+ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are typed from paper
+LENGTH = 8
+MAX_FAILURES = 10  # per NIP per 15 minutes
+FAILURE_WINDOW = 15 * 60
+
+
+def _key() -> bytes:
+    return hashlib.sha256(b"ikd-access-code|" + settings.SECRET_KEY.encode()).digest()
+
+
+def code_for(participant: Participant) -> str:
+    message = (
+        f"{current_schema()}|{participant.round_id}|{participant.pk}|{participant.code_version}".encode()
+    )
+    digest = hmac.new(_key(), message, hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    symbols = []
+    for _ in range(LENGTH):
+        number, index = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[index])
+    return "".join(symbols)
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+class LoginRefused(Exception):
+    pass
+
+
+def check_login(nip: str, code: str) -> Participant | None:
+    """The participant of an open round with this NIP and code; None if they do not match."""
+    failures_key = f"rounds:login-failures:{nip}"
+    if (cache.get(failures_key) or 0) >= MAX_FAILURES:
+        raise LoginRefused
+    typed = normalise_code(code)
+    candidates = Participant.objects.filter(
+        employee__nip=nip, employee__is_active=True, round__state=Round.State.OPEN
+    ).select_related("round")
+    for participant in candidates:
+        if hmac.compare_digest(code_for(participant), typed):
+            return participant
+    if cache.add(failures_key, 1, timeout=FAILURE_WINDOW) is False:
+        cache.incr(failures_key)
+    return None
+
+
+def open_participant_of(user: Any) -> Participant | None:
+    """The open-round participant of an employee who signed in by emailed code (allauth)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Participant.objects.filter(
+            employee__user=user, employee__is_active=True, round__state=Round.State.OPEN
+        )
+        .select_related("round")
+        .order_by("-round__created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def revoke(participant: Participant, actor: Any) -> str:
+    """Invalidate the printed code and return the new one."""
+    Participant.objects.filter(pk=participant.pk).update(code_version=F("code_version") + 1)
+    participant.refresh_from_db()
+    record(
+        participant.round,
+        actor,
+        "code_revoked",
+        nip=participant.employee.nip,
+        version=participant.code_version,
+    )
+    return code_for(participant)

@@ -1,0 +1,317 @@
+/* IKD test taking: one item per screen, every answer saved at once, nothing lost offline.
+ *
+ * Each change gets a sequence number (growing, kept in localStorage) and a random key, and goes into a
+ * queue in localStorage before it is sent; it leaves the queue only when the server acknowledged it.
+ * The last state from the server is cached too, so a reload while offline shows the test and the
+ * answers given. The server keeps the deadline; the timer only shows it.
+ */
+(function () {
+  "use strict";
+  var root = document.getElementById("taker");
+  if (!root) { return; }
+  var L = function (name) { return root.getAttribute("data-l-" + name) || name; };
+  var attemptId = root.getAttribute("data-attempt");
+  var K = function (name) { return "ikd:" + attemptId + ":" + name; };
+  var state = null, index = 0, offset = 0, finished = false, flushing = false;
+
+  function load(name, fallback) {
+    try { var v = localStorage.getItem(K(name)); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
+  }
+  function store(name, value) { localStorage.setItem(K(name), JSON.stringify(value)); }
+  function csrf() {
+    var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    return "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx".replace(/[xy]/g, function (c) {
+      var r = Math.random() * 16 | 0; return (c === "x" ? r : (r & 3 | 8)).toString(16);
+    });
+  }
+
+  var answers = {};   // item code -> {response, flagged, seq}
+  var queue = load("queue", []);
+
+  function nextSeq() {
+    var seq = load("seq", 0) + 1;
+    store("seq", seq);
+    return seq;
+  }
+
+  function record(code, response, flagged) {
+    var seq = nextSeq();
+    answers[code] = { response: response, flagged: flagged, seq: seq };
+    store("answers", answers);
+    queue = queue.filter(function (q) { return q.item !== code; });  // only the newest per item is needed
+    queue.push({ item: code, response: response, flagged: flagged, seq: seq, key: uuid() });
+    store("queue", queue);
+    showStatus();
+    flush();
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body || {})
+    });
+  }
+
+  function flush() {
+    if (flushing || !queue.length) { return Promise.resolve(); }
+    flushing = true;
+    var entry = queue[0];
+    return post(root.getAttribute("data-answer-url"), entry).then(function (r) {
+      return r.json().then(function (data) { return { status: r.status, data: data }; });
+    }).then(function (res) {
+      flushing = false;
+      if (res.status === 200) {
+        queue = queue.filter(function (q) { return q.key !== entry.key; });
+        store("queue", queue);
+        setOnline(true);
+        showStatus();
+        return flush();
+      }
+      if (res.status === 409 && (res.data.code === "deadline" || res.data.code === "submitted")) {
+        finish(res.data.error);
+        return null;
+      }
+      if (res.status === 401) { window.location.reload(); return null; }
+      // Any other refusal: drop this entry (it cannot succeed) and tell the taker.
+      queue = queue.filter(function (q) { return q.key !== entry.key; });
+      store("queue", queue);
+      showStatus(res.data.error);
+      return flush();
+    }).catch(function () {
+      flushing = false;
+      setOnline(false);
+      setTimeout(flush, 3000);
+    });
+  }
+
+  function setOnline(online) {
+    var box = document.getElementById("connection");
+    box.hidden = online;
+    box.textContent = online ? "" : L("offline");
+  }
+
+  function showStatus(message) {
+    var el = document.getElementById("save-status");
+    el.textContent = message || (queue.length ? queue.length + " " + L("pending") : L("saved"));
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function renderStimulus(s) {
+    var box = el("div", { "class": "stimulus stimulus-" + s.kind });
+    if (s.kind === "chat") {
+      box.appendChild(el("p", { "class": "muted" }, s.app || "Chat"));
+      (s.messages || []).forEach(function (m) {
+        var p = el("p", { "class": "chat-message" });
+        p.appendChild(el("strong", {}, m.from + (m.time ? " · " + m.time : "")));
+        p.appendChild(el("span", {}, " " + m.text));
+        box.appendChild(p);
+      });
+    } else if (s.kind === "email") {
+      box.appendChild(el("p", {}, (s.from ? "Dari: " + s.from : "") + (s.to ? " · Kepada: " + s.to : "")));
+      box.appendChild(el("p", {}, s.subject ? "Perihal: " + s.subject : ""));
+      box.appendChild(el("pre", { "class": "stimulus-body" }, s.body || ""));
+      (s.links || []).forEach(function (link) { box.appendChild(el("p", { "class": "code" }, typeof link === "string" ? link : (link.text || "") + " → " + (link.url || ""))); });
+    } else if (s.kind === "table") {
+      var table = el("table", { "class": "table" });
+      if (s.caption) { table.appendChild(el("caption", {}, s.caption)); }
+      var head = el("tr");
+      (s.columns || []).forEach(function (c) { head.appendChild(el("th", { scope: "col" }, c)); });
+      table.appendChild(head);
+      (s.rows || []).forEach(function (row) {
+        var tr = el("tr");
+        row.forEach(function (cell) { tr.appendChild(el("td", {}, cell === null ? "" : String(cell))); });
+        table.appendChild(tr);
+      });
+      var wrap = el("div", { "class": "table-wrap" }); wrap.appendChild(table); box.appendChild(wrap);
+    } else {
+      if (s.url) { box.appendChild(el("p", { "class": "code" }, s.url)); }
+      if (s.title) { box.appendChild(el("p", {}, s.title)).style.fontWeight = "700"; }
+      box.appendChild(el("pre", { "class": "stimulus-body" }, s.body || s.text || ""));
+    }
+    return box;
+  }
+
+  function current() { return state.items[index]; }
+
+  function render() {
+    var item = current();
+    var saved = answers[item.code] || { response: [], flagged: false };
+    var section = document.getElementById("item");
+    section.innerHTML = "";
+    section.appendChild(el("h2", { "class": "item-number" }, L("question") + " " + (index + 1)));
+    if (item.stimulus) { section.appendChild(renderStimulus(item.stimulus)); }
+    section.appendChild(el("p", { "class": "stem" }, item.stem));
+    var fieldset = el("fieldset", { "class": "options" });
+    fieldset.appendChild(el("legend", { "class": "sr-only" }, item.stem));
+    if (item.type === "ordering") {
+      var order = saved.response.length ? saved.response.slice() : item.options.map(function (o) { return o.id; });
+      var text = {}; item.options.forEach(function (o) { text[o.id] = o.text; });
+      var list = el("ol", { "class": "ordering" });
+      order.forEach(function (id, pos) {
+        var li = el("li", {});
+        li.appendChild(el("span", {}, text[id]));
+        var up = el("button", { type: "button", "class": "btn btn-secondary btn-small", "aria-label": L("up") + ": " + text[id] }, "↑");
+        var down = el("button", { type: "button", "class": "btn btn-secondary btn-small", "aria-label": L("down") + ": " + text[id] }, "↓");
+        up.disabled = pos === 0; down.disabled = pos === order.length - 1;
+        up.addEventListener("click", function () { move(order, pos, -1); });
+        down.addEventListener("click", function () { move(order, pos, 1); });
+        li.appendChild(up); li.appendChild(down);
+        list.appendChild(li);
+      });
+      fieldset.appendChild(list);
+    } else {
+      var multiple = item.type === "multiple_response";
+      item.options.forEach(function (o) {
+        var id = "opt-" + item.code + "-" + o.id;
+        var label = el("label", { "class": "option", "for": id });
+        var input = el("input", { type: multiple ? "checkbox" : "radio", name: "answer", id: id, value: o.id });
+        input.checked = saved.response.indexOf(o.id) >= 0;
+        input.addEventListener("change", function () {
+          var chosen = Array.prototype.filter.call(fieldset.querySelectorAll("input"), function (i) { return i.checked; })
+            .map(function (i) { return i.value; });
+          record(item.code, chosen, (answers[item.code] || {}).flagged || false);
+        });
+        label.appendChild(input);
+        label.appendChild(el("span", {}, o.text));
+        fieldset.appendChild(label);
+      });
+    }
+    section.appendChild(fieldset);
+    document.getElementById("progress").textContent = L("question") + " " + (index + 1) + " " + L("of") + " " + state.items.length;
+    document.getElementById("prev").disabled = index === 0 || !state.allow_back;
+    document.getElementById("next").disabled = index === state.items.length - 1;
+    var flag = document.getElementById("flag");
+    flag.setAttribute("aria-pressed", saved.flagged ? "true" : "false");
+    flag.hidden = !state.allow_back;
+    store("index", index);
+  }
+
+  function move(order, pos, delta) {
+    var item = current();
+    var copy = order.slice();
+    var tmp = copy[pos]; copy[pos] = copy[pos + delta]; copy[pos + delta] = tmp;
+    record(item.code, copy, (answers[item.code] || {}).flagged || false);
+    render();
+  }
+
+  function renderSummary() {
+    var list = document.getElementById("summary-list");
+    list.innerHTML = "";
+    state.items.forEach(function (item, i) {
+      var a = answers[item.code];
+      var li = el("li");
+      var b = el("button", { type: "button", "class": "btn-link" }, L("question") + " " + (i + 1) + ": " +
+        (a && a.response.length ? L("answered") : L("unanswered")) + (a && a.flagged ? " · " + L("flagged") : ""));
+      b.disabled = !state.allow_back && i < index;
+      b.addEventListener("click", function () { index = i; document.getElementById("summary").hidden = true; render(); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    document.getElementById("summary").hidden = false;
+    document.getElementById("summary").scrollIntoView();
+  }
+
+  function tick() {
+    if (!state || finished) { return; }
+    var left = Math.max(0, Math.round((Date.parse(state.deadline) - (Date.now() + offset)) / 1000));
+    var m = Math.floor(left / 60), s = left % 60;
+    var timer = document.getElementById("timer");
+    timer.textContent = (m < 10 ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+    timer.classList.toggle("timer-low", left <= 300);
+    if (left === 0) { finish(L("timeup")); return; }
+    setTimeout(tick, 1000);
+  }
+
+  function finish(message) {
+    if (finished) { return; }
+    finished = true;
+    document.getElementById("save-status").textContent = message || "";
+    var go = function () {
+      post(root.getAttribute("data-submit-url"), {}).then(function () {
+        localStorage.removeItem(K("state"));
+        window.location.href = root.getAttribute("data-done-url");
+      }).catch(function () { setTimeout(go, 3000); });
+    };
+    flush().then(go, go);
+  }
+
+  function start(data, fromServer) {
+    state = data;
+    if (fromServer) {
+      offset = Date.parse(data.server_now) - Date.now();
+      store("offset", offset);
+      store("state", data);
+    } else {
+      offset = load("offset", 0);
+    }
+    if (state.state === "submitted") { window.location.href = root.getAttribute("data-done-url"); return; }
+    var local = load("answers", {});
+    answers = {};
+    var maxSeq = load("seq", 0);
+    Object.keys(state.answers || {}).forEach(function (code) {
+      answers[code] = state.answers[code];
+      maxSeq = Math.max(maxSeq, state.answers[code].seq);
+    });
+    Object.keys(local).forEach(function (code) {  // answers given here and not yet acknowledged win
+      if (!answers[code] || local[code].seq > answers[code].seq) { answers[code] = local[code]; }
+    });
+    store("seq", maxSeq);
+    store("answers", answers);
+    index = Math.min(load("index", 0), state.items.length - 1);
+    render();
+    showStatus();
+    tick();
+    flush();
+  }
+
+  document.getElementById("next").addEventListener("click", function () {
+    if (index < state.items.length - 1) { index += 1; render(); window.scrollTo(0, 0); }
+  });
+  document.getElementById("prev").addEventListener("click", function () {
+    if (index > 0 && state.allow_back) { index -= 1; render(); window.scrollTo(0, 0); }
+  });
+  document.getElementById("flag").addEventListener("click", function () {
+    var item = current(); var a = answers[item.code] || { response: [], flagged: false };
+    record(item.code, a.response, !a.flagged);
+    render();
+  });
+  document.getElementById("show-summary").addEventListener("click", renderSummary);
+  document.getElementById("submit").addEventListener("click", function () {
+    if (window.confirm(L("confirm"))) { finish(""); }
+  });
+  window.addEventListener("online", function () { setOnline(true); flush(); });
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.getAttribute("data-sw-url"), { scope: "/tes/" }).catch(function () {});
+    navigator.serviceWorker.ready.then(function (registration) {
+      var urls = [window.location.pathname];
+      document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=icon], img[src]").forEach(function (n) {
+        urls.push(n.getAttribute("src") || n.getAttribute("href"));
+      });
+      if (registration.active) { registration.active.postMessage({ cache: urls }); }
+    });
+  }
+  window.addEventListener("offline", function () { setOnline(false); });
+
+  fetch(root.getAttribute("data-state-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) {
+      if (r.status === 401) { window.location.href = "/tes/"; throw new Error("login"); }
+      return r.json();
+    })
+    .then(function (data) { start(data, true); })
+    .catch(function (e) {
+      if (e && e.message === "login") { return; }
+      var cached = load("state", null);
+      if (cached) { setOnline(false); start(cached, false); }
+    });
+})();

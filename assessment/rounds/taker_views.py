@@ -1,0 +1,180 @@
+"""The test as an employee takes it: NIP and code, consent, one item per screen, submit.
+
+Takers have no password: the NIP and the personal code of an open round put the participant in the
+session. Everything after that goes through the JSON API the page script calls, which saves each
+answer in PostgreSQL before it answers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import access
+from assessment.people.nip import NipError, normalise_nip
+from assessment.rounds.models import Attempt, Participant
+from assessment.rounds.services import codes, taking
+
+SESSION_KEY = "ikd_taker"
+
+
+def _participant(request: HttpRequest) -> Participant | None:
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
+        return None
+    return Participant.objects.select_related("round", "employee").filter(pk=pk).first()
+
+
+@access(public=True)
+@require_http_methods(["GET", "POST"])
+def taker_login(request: HttpRequest) -> HttpResponse:
+    error = ""
+    nip = ""
+    if request.method == "GET" and request.user.is_authenticated:
+        # Back from allauth's sign-in by emailed code (its ``next`` points here).
+        participant = codes.open_participant_of(request.user)
+        if participant is not None:
+            request.session[SESSION_KEY] = participant.pk
+            return redirect("taker_start")
+    if request.method == "POST":
+        code = request.POST.get("code", "")
+        try:
+            nip = normalise_nip(request.POST.get("nip", "").strip())
+            participant = codes.check_login(nip, code)
+        except NipError as exc:
+            error, participant = str(exc), None
+        except codes.LoginRefused:
+            error, participant = (
+                _("Too many wrong codes for this NIP. Wait 15 minutes or ask your coordinator."),
+                None,
+            )
+        else:
+            if participant is None:
+                error = _("The NIP and access code do not match an open round. Check both and try again.")
+        if participant is not None:
+            request.session.cycle_key()
+            request.session[SESSION_KEY] = participant.pk
+            return redirect("taker_start")
+        nip = request.POST.get("nip", "")
+    return render(
+        request, "rounds/taker_login.html", {"error": error, "nip": nip}, status=400 if error else 200
+    )
+
+
+@access(public=True)
+@require_http_methods(["GET", "POST"])
+def taker_start(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    if participant is None:
+        return redirect("taker_login")
+    attempt = Attempt.objects.filter(participant=participant).first()
+    if attempt is not None and attempt.state == Attempt.State.SUBMITTED:
+        return redirect("taker_done")
+    error = ""
+    if request.method == "POST":
+        if not request.POST.get("consent"):
+            error = _("Please confirm that you have read the instructions.")
+        else:
+            try:
+                taking.start(participant)
+            except taking.TakingError as exc:
+                error = str(exc)
+            else:
+                return redirect("taker_test")
+    context = {"participant": participant, "round": participant.round, "attempt": attempt, "error": error}
+    return render(request, "rounds/taker_start.html", context)
+
+
+@access(public=True)
+def taker_test(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    if participant is None:
+        return redirect("taker_login")
+    attempt = Attempt.objects.filter(participant=participant).first()
+    if attempt is None:
+        return redirect("taker_start")
+    return render(request, "rounds/taker_test.html", {"participant": participant, "attempt": attempt})
+
+
+@access(public=True)
+def taker_done(request: HttpRequest) -> HttpResponse:
+    participant = _participant(request)
+    if participant is None:
+        return redirect("taker_login")
+    attempt = Attempt.objects.filter(participant=participant).first()
+    return render(request, "rounds/taker_done.html", {"participant": participant, "attempt": attempt})
+
+
+def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
+    participant = _participant(request)
+    attempt = Attempt.objects.filter(participant=participant).select_related("participant__round").first()
+    if participant is None or attempt is None:
+        return JsonResponse(
+            {"error": _("Your session has ended. Sign in again with your NIP and code."), "code": "login"},
+            status=401,
+        )
+    return attempt
+
+
+@access(public=True)
+def api_ping(request: HttpRequest) -> JsonResponse:
+    """The server's clock, for the page's timer; touches no database (the load benchmark's baseline)."""
+    return JsonResponse({"now": timezone.now().isoformat()})
+
+
+@access(public=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served under /tes/ so that its scope covers the test pages (a file under /static/ could not)."""
+    script = (Path(__file__).parent / "static" / "rounds" / "sw.js").read_bytes()
+    response = HttpResponse(script, content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@access(public=True)
+def api_state(request: HttpRequest) -> JsonResponse:
+    attempt = _api_attempt(request)
+    if isinstance(attempt, JsonResponse):
+        return attempt
+    return JsonResponse(taking.taker_view(attempt))
+
+
+@access(public=True)
+@require_POST
+def api_answer(request: HttpRequest) -> JsonResponse:
+    attempt = _api_attempt(request)
+    if isinstance(attempt, JsonResponse):
+        return attempt
+    try:
+        body: dict[str, Any] = json.loads(request.body or b"{}")
+        result = taking.save_answer(
+            attempt,
+            str(body["item"]),
+            body.get("response") or [],
+            bool(body.get("flagged")),
+            int(body["seq"]),
+            str(body["key"]),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, taking.TakingError):
+            return JsonResponse({"error": str(exc), "code": exc.code}, status=409)
+        return JsonResponse({"error": _("The answer could not be read."), "code": "bad_request"}, status=400)
+    return JsonResponse({"outcome": result.outcome, "seq": result.seq})
+
+
+@access(public=True)
+@require_POST
+def api_submit(request: HttpRequest) -> JsonResponse:
+    attempt = _api_attempt(request)
+    if isinstance(attempt, JsonResponse):
+        return attempt
+    attempt = taking.finalise_if_overdue(attempt)
+    attempt = taking.submit(attempt)
+    return JsonResponse({"state": attempt.state, "automatic": attempt.submitted_automatically})

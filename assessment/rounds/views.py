@@ -1,0 +1,223 @@
+"""Region admins and coordinators: rounds, sessions, participants, code sheets and test day, live."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import access
+from accounts.roles import Role
+from assessment.people.models import WorkUnit
+from assessment.rounds import sheets
+from assessment.rounds.forms import MinutesForm, ParticipantsForm, RoundForm, SessionForm
+from assessment.rounds.models import Attempt, Participant, Round
+from assessment.rounds.services import codes, lifecycle, monitor, taking
+
+ADMIN = [Role.REGION_ADMIN]
+STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _unit_scope(request: HttpRequest) -> list[int] | None:
+    """None for admins (every unit); the coordinated units and their sub-units for coordinators."""
+    if request.user.role == Role.REGION_ADMIN:  # type: ignore[union-attr]
+        return None
+    ids = set(WorkUnit.objects.filter(coordinators=request.user.pk).values_list("pk", flat=True))
+    frontier = list(ids)
+    while frontier:
+        frontier = list(WorkUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.update(frontier)
+    return sorted(ids)
+
+
+def _settings_from(form: RoundForm) -> lifecycle.RoundSettings:
+    return lifecycle.RoundSettings(**form.cleaned_data)
+
+
+@access(roles=STAFF)
+@require_http_methods(["GET", "POST"])
+def round_list(request: HttpRequest) -> HttpResponse:
+    form = RoundForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.role != Role.REGION_ADMIN:  # type: ignore[union-attr]
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                round_ = lifecycle.create_round(_settings_from(form), request.user)
+            except lifecycle.RoundError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                return redirect("round_detail", pk=round_.pk)
+    return render(request, "rounds/list.html", {"rounds": Round.objects.all(), "form": form})
+
+
+@access(roles=ADMIN)
+@require_http_methods(["GET", "POST"])
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    action = request.POST.get("action", "")
+    initial = {f: getattr(round_, f) for f in RoundForm.base_fields}
+    settings_form = RoundForm(request.POST if action == "settings" else None, initial=initial)
+    session_form = SessionForm(request.POST if action == "session" else None)
+    participants_form = ParticipantsForm(request.POST if action == "participants" else None)
+    try:
+        if action == "settings" and settings_form.is_valid():
+            lifecycle.update_round(round_, _settings_from(settings_form), request.user)
+            messages.success(request, _("The round was saved."))
+            return redirect("round_detail", pk=pk)
+        if action == "session" and session_form.is_valid():
+            data = session_form.cleaned_data
+            lifecycle.add_session(
+                round_,
+                data["day"],
+                data["start"],
+                data["end"],
+                request.region.tzinfo,  # type: ignore[attr-defined]
+                request.user,
+            )
+            return redirect("round_detail", pk=pk)
+        if action == "participants" and participants_form.is_valid():
+            data = participants_form.cleaned_data
+            change = lifecycle.set_participants(
+                round_,
+                mode=data["mode"],
+                units=list(data["units"]),
+                nips_text=data["nips_text"],
+                actor=request.user,
+            )
+            messages.success(
+                request,
+                _("%(added)d participants added, %(removed)d removed.")
+                % {"added": change.added, "removed": change.removed},
+            )
+            return redirect("round_detail", pk=pk)
+        if action == "transition":
+            lifecycle.transition(round_, request.POST.get("state", ""), request.user)
+            return redirect("round_detail", pk=pk)
+    except lifecycle.RoundError as exc:
+        target = {"settings": settings_form, "session": session_form, "participants": participants_form}.get(
+            action
+        )
+        if target is not None:
+            target.add_error(exc.field if exc.field in target.fields else None, str(exc))
+        else:
+            messages.error(request, str(exc))
+    round_.refresh_from_db()
+    context = {
+        "round": round_,
+        "settings_form": settings_form,
+        "session_form": session_form,
+        "participants_form": participants_form,
+        "next_states": [(s, Round.State(s).label) for s in sorted(lifecycle.TRANSITIONS[round_.state])],
+        "units": monitor.unit_progress(round_),
+        "events": round_.events.select_related("actor")[:30],
+        "participant_count": round_.participants.count(),
+    }
+    return render(request, "rounds/detail.html", context)
+
+
+@access(roles=STAFF)
+def code_sheet(request: HttpRequest, pk: int, unit_id: int, kind: str) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    scope = _unit_scope(request)
+    if scope is not None and unit_id not in scope:
+        return HttpResponse(status=403)
+    unit = get_object_or_404(WorkUnit, pk=unit_id)
+    if kind == "pdf":
+        site = f"{request.scheme}://{request.get_host()}/"
+        response = HttpResponse(sheets.pdf(round_, unit.name, unit.pk, site), content_type="application/pdf")
+    else:
+        response = HttpResponse(sheets.xlsx(round_, unit.pk), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="kode-akses-{unit.code}.{"pdf" if kind == "pdf" else "xlsx"}"'
+    )
+    return response
+
+
+@access(roles=STAFF)
+def participants(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    query = request.GET.get("q", "").strip()
+    qs = Participant.objects.filter(round=round_).select_related("employee", "unit", "attempt")
+    scope = _unit_scope(request)
+    if scope is not None:
+        qs = qs.filter(unit_id__in=scope)
+    if query:
+        qs = (
+            qs.filter(employee__nip__startswith=query)
+            if query.isdigit()
+            else qs.filter(employee__full_name__icontains=query)
+        )
+    rows = list(qs.order_by("employee__full_name")[:100])
+    return render(
+        request,
+        "rounds/participants.html",
+        {"round": round_, "rows": rows, "query": query, "minutes_form": MinutesForm()},
+    )
+
+
+@access(roles=ADMIN)
+@require_POST
+def participant_action(request: HttpRequest, pk: int, participant_id: int) -> HttpResponse:
+    participant = get_object_or_404(Participant, pk=participant_id, round_id=pk)
+    action = request.POST.get("action")
+    form = MinutesForm(request.POST)
+    try:
+        if action == "revoke":
+            code = codes.revoke(participant, request.user)
+            messages.success(
+                request,
+                _("New access code for %(name)s: %(code)s")
+                % {"name": participant.employee.full_name, "code": code},
+            )
+        elif action in {"extend", "reopen"} and form.is_valid():
+            attempt = Attempt.objects.get(participant=participant)
+            operation = taking.extend_time if action == "extend" else taking.reopen
+            operation(attempt, form.cleaned_data["minutes"], request.user, form.cleaned_data["reason"])
+            messages.success(request, _("Done for %(name)s.") % {"name": participant.employee.full_name})
+        else:
+            messages.error(request, _("Give the number of minutes (1 to 120)."))
+    except (taking.TakingError, Attempt.DoesNotExist) as exc:
+        messages.error(request, str(exc) if isinstance(exc, taking.TakingError) else _("No attempt yet."))
+    return redirect(f"/ronde/{pk}/peserta/?q={participant.employee.nip}")
+
+
+@access(roles=STAFF)
+def live(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    return render(request, "rounds/live.html", {"round": round_})
+
+
+@access(roles=STAFF)
+def live_data(request: HttpRequest, pk: int) -> JsonResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    scope = _unit_scope(request)
+    units = monitor.unit_progress(round_, scope)
+    totals = {k: sum(u[k] for u in units) for k in ("invited", "started", "submitted")}
+    return JsonResponse(
+        {
+            "state": round_.get_state_display(),
+            "units": units,
+            "totals": totals,
+            "rate": monitor.rate(round_, scope),
+        }
+    )
+
+
+@access(roles=STAFF)
+def not_started_export(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(["Unit Kerja", "NIP", "Nama", "Nomor HP"])
+    for p in monitor.not_started(round_, _unit_scope(request)):
+        writer.writerow([p.unit.name, p.employee.nip, p.employee.full_name, p.employee.phone])
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="belum-mulai.csv"'
+    return response
