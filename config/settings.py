@@ -90,6 +90,7 @@ TENANT_APPS = [
     "assessment.people",
     "assessment.authoring",
     "assessment.rounds",
+    "assessment.results",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -112,7 +113,11 @@ REGION_SIZE_TABLES = {"users": "accounts_user", "employees": "people_employee"}
 # Management commands every deploy runs after migrate_schemas (the demo launcher runs them too).
 DEPLOY_COMMANDS = ["prepare_provisioning", "load_instrument"]
 # Callables (dotted paths) that add each app's demo data to the demo region; see seed_demo.
-DEMO_SEEDERS: list[str] = ["assessment.people.demo.seed", "assessment.rounds.demo.seed"]
+DEMO_SEEDERS: list[str] = [
+    "assessment.people.demo.seed",
+    "assessment.rounds.demo.seed",
+    "assessment.results.demo.seed",
+]
 
 MIDDLEWARE = [
     "tenants.middleware.RegionMiddleware",

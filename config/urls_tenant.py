@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("assessment.people.urls")),
     path("", include("assessment.authoring.urls")),
     path("", include("assessment.rounds.urls")),
+    path("", include("assessment.results.urls")),
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,6 +15,8 @@ from accounts.roles import Role
 REGION_LINKS = [
     ("home", _("Dashboard"), ()),
     ("round_list", _("Rounds"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("results_home", _("Results"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("my_result", _("My result"), (Role.EMPLOYEE,)),
     ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("instrument_catalogue", _("Instrument"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),

@@ -124,3 +124,30 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ParameterSet(models.Model):
+    """Item parameters proposed by a calibration run; the bank's items change only once it is accepted.
+
+    ``params`` holds the estimated (non-anchor) items, ``previous`` what those items held when the set
+    was proposed (accepting is refused if the bank has changed since), ``fit`` every calibrated item's
+    fit (anchors too, with their displacement) and ``areas`` each area's run summary.
+    """
+
+    bank = models.ForeignKey(ItemBank, on_delete=models.CASCADE, related_name="parameter_sets")
+    label = models.CharField(max_length=20)  # becomes ItemBank.parameters, e.g. "kalibrasi-2026-11-28"
+    source = models.TextField(blank=True)  # region schemas, rounds and number of persons
+    params = models.JSONField(default=dict)  # item code -> {"a": .., "b": .., "steps": [..]}
+    previous = models.JSONField(default=dict)  # item code -> the params it replaces
+    fit = models.JSONField(default=dict)  # item code -> {"infit", "outfit", "rmsea", "displacement", "n"..}
+    areas = models.JSONField(default=list)  # per area: persons, iterations, converged, population
+    warnings = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.label}"

@@ -94,16 +94,13 @@ def store_bank(data: files.Bank, framework_data: files.Framework) -> ItemBank:
     if problems:
         raise files.BankError(problems)
     framework = Framework.objects.get(code=data.framework_code, version=data.framework_version)
-    bank, _ = ItemBank.objects.update_or_create(
-        code=data.code,
-        version=data.version,
-        defaults={
-            "framework": framework,
-            "title_id": data.title_id,
-            "title_en": data.title_en,
-            "parameters": data.parameters or "provisional",
-        },
-    )
+    # Parameters an operator accepted from a calibration outrank the provisional ones in the files:
+    # reloading the files at a deploy must not undo them.
+    calibrated = existing is not None and existing.parameter_sets.filter(accepted_at__isnull=False).exists()
+    defaults = {"framework": framework, "title_id": data.title_id, "title_en": data.title_en}
+    if not calibrated:
+        defaults["parameters"] = data.parameters or "provisional"
+    bank, _ = ItemBank.objects.update_or_create(code=data.code, version=data.version, defaults=defaults)
     competences = {c.code: c for c in Competence.objects.filter(framework=framework)}
     bank.items.exclude(code__in=[item.id for item in data.items]).delete()  # only reachable while unlocked
     for item in data.items:
@@ -119,7 +116,7 @@ def store_bank(data: files.Bank, framework_data: files.Framework) -> ItemBank:
                 "explanation": item.explanation,
                 "options": [{"id": o.id, "text": o.text} for o in item.options],
                 "key": list(item.key),
-                "params": item.params,
+                **({} if calibrated else {"params": item.params}),
                 "is_anchor": item.is_anchor,
                 "tags": list(item.tags),
                 "fingerprint": item.fingerprint,

@@ -27,11 +27,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_units(request: HttpRequest) -> Any:
-    """Admins see every unit; coordinators the units they coordinate (with their sub-units)."""
-    if request.user.role == Role.REGION_ADMIN:  # type: ignore[union-attr]
-        return None
-    own = list(WorkUnit.objects.filter(coordinators=request.user.pk))
-    return WorkUnit.objects.filter(pk__in=[u.pk for unit in own for u in [unit, *register.descendants(unit)]])
+    """Admins see every unit (None); coordinators the units they coordinate (with their sub-units)."""
+    scope = units.scope_for(request.user)
+    return None if scope is None else WorkUnit.objects.filter(pk__in=scope)
 
 
 @access(roles=STAFF)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from assessment.people.tabular import write_xlsx
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.codes import code_for
+from frontend.pdf import build
 
 HEADERS = ["NIP", "Nama", "Jabatan", "Kode akses"]
 
@@ -33,17 +31,7 @@ def xlsx(round_: Round, unit_id: int) -> bytes:
 
 
 def pdf(round_: Round, unit_name: str, unit_id: int, site_url: str) -> bytes:
-    buffer = io.BytesIO()
     styles = getSampleStyleSheet()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"Kode akses {unit_name}",
-    )
     story = [
         Paragraph(f"<b>{round_.name}</b> — kode akses peserta", styles["Title"]),
         Paragraph(f"Unit kerja: {unit_name}", styles["Heading3"]),
@@ -69,5 +57,4 @@ def pdf(round_: Round, unit_name: str, unit_id: int, site_url: str) -> bytes:
         )
     )
     story.append(table)
-    document.build(story)
-    return buffer.getvalue()
+    return build(f"Kode akses {unit_name}", story)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access
 from assessment.people.nip import NipError, normalise_nip
-from assessment.rounds.models import Attempt, Participant
+from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 
 SESSION_KEY = "ikd_taker"
@@ -74,6 +74,8 @@ def taker_start(request: HttpRequest) -> HttpResponse:
     participant = _participant(request)
     if participant is None:
         return redirect("taker_login")
+    if participant.round.state != Round.State.OPEN:
+        return redirect("my_result")
     attempt = Attempt.objects.filter(participant=participant).first()
     if attempt is not None and attempt.state == Attempt.State.SUBMITTED:
         return redirect("taker_done")
@@ -149,13 +151,16 @@ def api_state(request: HttpRequest) -> JsonResponse:
 @access(public=True)
 @require_POST
 def api_answer(request: HttpRequest) -> JsonResponse:
-    attempt = _api_attempt(request)
-    if isinstance(attempt, JsonResponse):
-        return attempt
+    participant_id = request.session.get(SESSION_KEY)
+    if participant_id is None:
+        return JsonResponse(
+            {"error": _("Your session has ended. Sign in again with your NIP and code."), "code": "login"},
+            status=401,
+        )
     try:
         body: dict[str, Any] = json.loads(request.body or b"{}")
-        result = taking.save_answer(
-            attempt,
+        result = taking.save_answer_for(
+            int(participant_id),
             str(body["item"]),
             body.get("response") or [],
             bool(body.get("flagged")),
@@ -164,7 +169,8 @@ def api_answer(request: HttpRequest) -> JsonResponse:
         )
     except (ValueError, KeyError, TypeError) as exc:
         if isinstance(exc, taking.TakingError):
-            return JsonResponse({"error": str(exc), "code": exc.code}, status=409)
+            status = 401 if exc.code == "login" else 409
+            return JsonResponse({"error": str(exc), "code": exc.code}, status=status)
         return JsonResponse({"error": _("The answer could not be read."), "code": "bad_request"}, status=400)
     return JsonResponse({"outcome": result.outcome, "seq": result.seq})
 

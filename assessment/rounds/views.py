@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import access
 from accounts.roles import Role
 from assessment.people.models import WorkUnit
+from assessment.people.services import units
+from assessment.results.services import closing
 from assessment.rounds import sheets
 from assessment.rounds.forms import MinutesForm, ParticipantsForm, RoundForm, SessionForm
 from assessment.rounds.models import Attempt, Participant, Round
@@ -25,15 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _unit_scope(request: HttpRequest) -> list[int] | None:
-    """None for admins (every unit); the coordinated units and their sub-units for coordinators."""
-    if request.user.role == Role.REGION_ADMIN:  # type: ignore[union-attr]
-        return None
-    ids = set(WorkUnit.objects.filter(coordinators=request.user.pk).values_list("pk", flat=True))
-    frontier = list(ids)
-    while frontier:
-        frontier = list(WorkUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids.update(frontier)
-    return sorted(ids)
+    return units.scope_for(request.user)
 
 
 def _settings_from(form: RoundForm) -> lifecycle.RoundSettings:
@@ -98,7 +92,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("round_detail", pk=pk)
         if action == "transition":
-            lifecycle.transition(round_, request.POST.get("state", ""), request.user)
+            closing.change_state(round_, request.POST.get("state", ""), request.user)
             return redirect("round_detail", pk=pk)
     except lifecycle.RoundError as exc:
         target = {"settings": settings_form, "session": session_form, "participants": participants_form}.get(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.roles import Role
 from assessment.people.models import WorkUnit
 
 
@@ -85,3 +87,16 @@ def delete_unit(unit: WorkUnit) -> None:
     if unit.employees.exists() or unit.children.exists():
         raise UnitError("unit", _("%(unit)s has history: retire it instead of deleting it.") % {"unit": unit})
     unit.delete()
+
+
+def scope_for(user: Any) -> list[int] | None:
+    """The units a user may see: None (every unit) for region admins; for a unit coordinator the
+    units they coordinate with all their sub-units."""
+    if user.role == Role.REGION_ADMIN:
+        return None
+    ids = set(WorkUnit.objects.filter(coordinators=user.pk).values_list("pk", flat=True))
+    frontier = list(ids)
+    while frontier:
+        frontier = list(WorkUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.update(frontier)
+    return sorted(ids)

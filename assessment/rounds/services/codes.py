@@ -53,13 +53,16 @@ class LoginRefused(Exception):
 
 
 def check_login(nip: str, code: str) -> Participant | None:
-    """The participant of an open round with this NIP and code; None if they do not match."""
+    """The participant of an open (or published) round with this NIP and code; None if no match."""
     failures_key = f"rounds:login-failures:{nip}"
     if (cache.get(failures_key) or 0) >= MAX_FAILURES:
         raise LoginRefused
     typed = normalise_code(code)
+    # A published round's code still opens the employee's own result.
     candidates = Participant.objects.filter(
-        employee__nip=nip, employee__is_active=True, round__state=Round.State.OPEN
+        employee__nip=nip,
+        employee__is_active=True,
+        round__state__in=[Round.State.OPEN, Round.State.PUBLISHED],
     ).select_related("round")
     for participant in candidates:
         if hmac.compare_digest(code_for(participant), typed):

@@ -175,6 +175,64 @@ def save_answer(
     return SaveResult("duplicate" if stored_key == key_uuid else "stale", stored_seq)
 
 
+def save_answer_for(
+    participant_id: int,
+    item_code: str,
+    response: list[str],
+    flagged: bool,
+    seq: int,
+    key: str,
+    now: datetime | None = None,
+) -> SaveResult:
+    """The test-day hot path: check the attempt and write the answer in one statement.
+
+    The statement writes only for an attempt in progress, before its deadline, with an item and
+    options of the taker's form, and only when this write is newer than the stored one. When it
+    writes nothing, :func:`save_answer` on the loaded attempt says why (or that it was a retry).
+    """
+    now = now or timezone.now()
+    if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
+        raise TakingError(_("The answer names options that this item does not have."), "response")
+    try:
+        key_uuid = uuid.UUID(str(key))
+    except ValueError:
+        raise TakingError(_("The answer has no valid key."), "key") from None
+    if len(set(response)) == len(response):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                INSERT INTO rounds_answer (attempt_id, item_code, response, flagged, seq, key, saved_at)
+                SELECT t.id, %(item)s, %(response)s::jsonb, %(flagged)s, %(seq)s, %(key)s, %(now)s
+                  FROM rounds_attempt t
+                 WHERE t.participant_id = %(participant)s AND t.state = 'in_progress'
+                   AND t.deadline_at >= %(cutoff)s
+                   AND t.option_order ? %(item)s::text
+                   AND (t.option_order -> %(item)s::text) @> %(response)s::jsonb
+                ON CONFLICT (attempt_id, item_code) DO UPDATE
+                   SET response = EXCLUDED.response, flagged = EXCLUDED.flagged, seq = EXCLUDED.seq,
+                       key = EXCLUDED.key, saved_at = EXCLUDED.saved_at
+                 WHERE rounds_answer.seq < EXCLUDED.seq
+                RETURNING seq
+                """,
+                {
+                    "item": item_code,
+                    "response": json.dumps(response),
+                    "flagged": flagged,
+                    "seq": seq,
+                    "key": key_uuid,
+                    "now": now,
+                    "participant": participant_id,
+                    "cutoff": now - GRACE,
+                },
+            )
+            if cursor.fetchone() is not None:
+                return SaveResult("saved", seq)
+    attempt = Attempt.objects.filter(participant_id=participant_id).first()
+    if attempt is None:
+        raise TakingError(_("Your session has ended. Sign in again with your NIP and code."), "login")
+    return save_answer(attempt, item_code, response, flagged, seq, key, now)
+
+
 def submit(attempt: Attempt, automatic: bool = False, now: datetime | None = None) -> Attempt:
     now = now or timezone.now()
     updated = Attempt.objects.filter(pk=attempt.pk, state=Attempt.State.IN_PROGRESS).update(
@@ -187,6 +245,18 @@ def submit(attempt: Attempt, automatic: bool = False, now: datetime | None = Non
     return attempt
 
 
+def _audited(attempt: Attempt, actor: Any, action: str, minutes: int, reason: str) -> Attempt:
+    record(
+        attempt.participant.round,
+        actor,
+        action,
+        nip=attempt.participant.employee.nip,
+        minutes=minutes,
+        reason=reason,
+    )
+    return attempt
+
+
 @transaction.atomic
 def extend_time(attempt: Attempt, minutes: int, actor: Any, reason: str = "") -> Attempt:
     if not 1 <= minutes <= 120:
@@ -196,15 +266,7 @@ def extend_time(attempt: Attempt, minutes: int, actor: Any, reason: str = "") ->
         raise TakingError(_("A submitted attempt is reopened, not extended."), "submitted")
     attempt.deadline_at += timedelta(minutes=minutes)
     attempt.save(update_fields=["deadline_at"])
-    record(
-        attempt.participant.round,
-        actor,
-        "time_extended",
-        nip=attempt.participant.employee.nip,
-        minutes=minutes,
-        reason=reason,
-    )
-    return attempt
+    return _audited(attempt, actor, "time_extended", minutes, reason)
 
 
 @transaction.atomic
@@ -219,12 +281,4 @@ def reopen(attempt: Attempt, minutes: int, actor: Any, reason: str = "") -> Atte
     attempt.submitted_automatically = False
     attempt.deadline_at = timezone.now() + timedelta(minutes=minutes)
     attempt.save()
-    record(
-        attempt.participant.round,
-        actor,
-        "attempt_reopened",
-        nip=attempt.participant.employee.nip,
-        minutes=minutes,
-        reason=reason,
-    )
-    return attempt
+    return _audited(attempt, actor, "attempt_reopened", minutes, reason)

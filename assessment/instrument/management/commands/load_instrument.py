@@ -4,9 +4,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import get_public_schema_name, schema_context
 
 from assessment.instrument import files, services
-from tenants.schemas import use_public_schema
 
 
 class Command(BaseCommand):
@@ -16,9 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", type=Path, default=services.DATA_DIR)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        use_public_schema()
         try:
-            result = services.load_all(options["data_dir"])
+            with schema_context(get_public_schema_name()):  # the catalogue lives in the public schema
+                result = services.load_all(options["data_dir"])
         except files.BankError as exc:
             raise CommandError("The instrument was not loaded:\n  " + "\n  ".join(exc.problems)) from exc
         self.stdout.write(

@@ -1,0 +1,35 @@
+"""Demo: Kukar's 2023 round, 10,303 of 12,500 employees simulated and scored by the real engine."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from assessment.results.models import Aggregate, Score
+from assessment.results.services import catalogue
+from assessment.results.services.demo_round import simulate_past_round
+from assessment.rounds.models import Participant, Round
+from assessment.rounds.services import codes
+
+NAME = "Pengukuran Indeks Kompetensi Digital ASN 2023 (simulasi)"
+TAKERS = 10_303
+
+
+def seed(region: Any, stdout: Any = None) -> None:
+    catalogue.ensure_seeded()
+    round_ = Round.objects.filter(name=NAME).first()
+    if round_ is None:
+        round_ = simulate_past_round(NAME, date(2023, 8, 15), region.tzinfo, TAKERS)
+    figures = Aggregate.objects.filter(round=round_, dimension="region").first()
+    if stdout is not None and figures is not None:
+        areas = ", ".join(f"{v:.2f}" for v in figures.area_means)
+        stdout.write(f"  2023 round (simulated): {figures.n} takers, index {figures.mean:.2f}, areas {areas}")
+        taker = (
+            Score.objects.filter(round=round_).select_related("employee").order_by("employee__nip").first()
+        )
+        if taker is not None:
+            participant = Participant.objects.get(round=round_, employee=taker.employee)
+            stdout.write(
+                f"  Own result:    (Kukar site)/tes/  NIP {taker.employee.nip}, "
+                f"code {codes.code_for(participant)} ({taker.employee.full_name}, 2023 round)"
+            )

@@ -1,0 +1,117 @@
+"""Scores, aggregates and the scoring run of a round (in the region's schema)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assessment.people.models import Employee, WorkUnit
+from assessment.rounds.models import Attempt, Round
+
+
+class ScoringRun(models.Model):
+    """The latest scoring of a round: progress while it runs, the quality report when it is done."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="scoring")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    bank_parameters = models.CharField(max_length=20, blank=True)  # the parameter set scored with
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    quality = models.JSONField(default=dict)
+    failure = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"scoring of {self.round_id}: {self.state}"
+
+
+class Score(models.Model):
+    """One attempt's result. Segment fields are copied from the register at scoring time, so that a
+    later change to the register does not rewrite a closed round's figures."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
+    attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="score")
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="scores")
+    unit = models.ForeignKey(WorkUnit, on_delete=models.PROTECT, related_name="scores")
+    index = models.FloatField()
+    index_se = models.FloatField()
+    level = models.PositiveSmallIntegerField()
+    # [{"area": 1, "score": 2.4, "se": .., "low": .., "high": .., "level": 2, "n": 12}, ...]
+    areas = models.JSONField()
+    competences = models.JSONField()  # competence code -> indicative level on the 1-4 scale
+    local_raw = models.PositiveSmallIntegerField(default=0)
+    local_max = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=4)
+    position_type = models.CharField(max_length=12)
+    rank_group = models.CharField(max_length=10)
+    age_band = models.CharField(max_length=10)
+    sex = models.CharField(max_length=1)
+    education = models.CharField(max_length=10)
+
+    class Meta:
+        indexes = [models.Index(fields=["round", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.index:.2f}"
+
+
+class Aggregate(models.Model):
+    """A group's figures for a round: the region, a unit, or a segment (dimension, key)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="aggregates")
+    dimension = models.CharField(max_length=20)  # region, unit, status, position_type, rank_group, ...
+    key = models.CharField(max_length=40)
+    label = models.CharField(max_length=200)
+    eligible = models.PositiveIntegerField(default=0)
+    n = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    sd = models.FloatField(null=True)
+    ci_low = models.FloatField(null=True)
+    ci_high = models.FloatField(null=True)
+    area_means = models.JSONField(default=list)  # five means, area order
+    competence_means = models.JSONField(default=dict)
+    level_shares = models.JSONField(default=list)  # four fractions, levels 1-4
+    area_level_shares = models.JSONField(default=list)  # five lists of four fractions
+    histogram = models.JSONField(default=list)  # counts over HISTOGRAM_EDGES
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "dimension", "key"], name="aggregate_once"),
+        ]
+        ordering = ["dimension", "key"]
+
+    def __str__(self) -> str:
+        return f"{self.round_id} {self.dimension}={self.key}"
+
+    @property
+    def small(self) -> bool:
+        return self.n < 30
+
+
+class TrainingCourse(models.Model):
+    """The region's training catalogue: a copy of the default one, which the region can edit."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    provider = models.CharField(_("provider"), max_length=200, blank=True)
+    mode = models.CharField(_("mode"), max_length=20, blank=True)
+    jp = models.PositiveSmallIntegerField(_("hours (JP)"))
+    cost_idr = models.PositiveIntegerField(_("cost per person (Rp)"), default=0)
+    level_from = models.PositiveSmallIntegerField(_("from level"), default=1)
+    level_to = models.PositiveSmallIntegerField(_("to level"), default=2)
+    competences = models.JSONField(_("competences"), default=list)
+    description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"

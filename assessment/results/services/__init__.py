@@ -1,0 +1,1 @@
+"""Scoring a round, its aggregates, and reading results."""

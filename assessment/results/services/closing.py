@@ -1,0 +1,35 @@
+"""Closing and publishing a round: the state change, then scoring in the background."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessment.results.models import ScoringRun
+from assessment.rounds.models import Round
+from assessment.rounds.services import lifecycle
+
+
+def change_state(round_: Round, new_state: str, actor: Any) -> Round:
+    """Every state change of a round from the UI goes through here: closing queues the scoring,
+    publishing needs a finished scoring."""
+    if new_state == Round.State.PUBLISHED:
+        run = ScoringRun.objects.filter(round=round_).first()
+        if run is None or run.state != ScoringRun.State.DONE:
+            raise lifecycle.RoundError(_("The round can be published once its scoring has finished."))
+    round_ = lifecycle.transition(round_, new_state, actor)
+    if new_state == Round.State.CLOSED:
+        queue_scoring(round_)
+    return round_
+
+
+def queue_scoring(round_: Round) -> ScoringRun:
+    from assessment.results.tasks import score_round_task
+
+    run, _created = ScoringRun.objects.update_or_create(
+        round=round_, defaults={"state": ScoringRun.State.QUEUED, "progress": 0, "failure": ""}
+    )
+    transaction.on_commit(lambda: score_round_task.delay(round_.pk))
+    return run

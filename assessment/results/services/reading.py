@@ -1,0 +1,125 @@
+"""Reading results for pages and reports: one place that knows what a user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import get_language
+
+from assessment.instrument.models import Area, Competence, ProficiencyLevel
+from assessment.results.models import Aggregate, Score, ScoringRun
+from assessment.results.services.scoring import score_attempt
+from assessment.results.services.segments import DIMENSIONS
+from assessment.rounds.models import Attempt, Round
+
+SMALL_GROUP = 30  # below this a group's mean is shown with its range but not ranked
+
+
+@dataclass
+class Framework:
+    areas: list[tuple[str, str]]  # (code, name)
+    competences: dict[str, tuple[str, str, str]]  # code -> (area code, name, description)
+    descriptors: dict[str, dict[str, str]]  # competence code -> level number -> what it means
+    levels: dict[int, str]
+
+
+def framework_of(round_: Round) -> Framework:
+    fw = round_.bank.framework
+    english = (get_language() or "id").startswith("en")
+    areas = [(a.code, a.name_en if english else a.name_id) for a in Area.objects.filter(framework=fw)]
+    competences = {}
+    descriptors = {}
+    for c in Competence.objects.filter(framework=fw).select_related("area"):
+        competences[c.code] = (
+            c.area.code,
+            c.name_en if english else c.name_id,
+            c.description_en if english else c.description_id,
+        )
+        descriptors[c.code] = {
+            str(k): (v.get("en") if english else v.get("id")) or ""
+            for k, v in (c.level_descriptors or {}).items()
+        }
+    levels = {
+        lv.number: lv.name_en if english else lv.name_id
+        for lv in ProficiencyLevel.objects.filter(framework=fw)
+    }
+    return Framework(areas, competences, descriptors, levels)
+
+
+def scored_rounds() -> list[Round]:
+    """Rounds with finished scoring, newest first."""
+    done = ScoringRun.objects.filter(state=ScoringRun.State.DONE).values_list("round_id", flat=True)
+    return list(Round.objects.filter(pk__in=list(done)).select_related("bank__framework"))
+
+
+@dataclass
+class RoundFigures:
+    round: Round
+    region: Aggregate | None
+    units: list[Aggregate]
+    ranked: list[Aggregate]  # units of 30 or more, best first
+    small: list[Aggregate]  # units under 30: shown, not ranked
+    segments: list[tuple[str, list[Aggregate]]] = field(default_factory=list)
+
+
+def figures(round_: Round, unit_ids: list[int] | None = None) -> RoundFigures:
+    """The region's figures, or only the given units' (a coordinator's scope)."""
+    rows = list(Aggregate.objects.filter(round=round_))
+    region = next((a for a in rows if a.dimension == "region"), None)
+    units = [a for a in rows if a.dimension == "unit" and (unit_ids is None or int(a.key) in unit_ids)]
+    units.sort(key=lambda a: a.label)
+    with_scores = [u for u in units if u.n > 0 and u.mean is not None]
+    ranked = sorted((u for u in with_scores if u.n >= SMALL_GROUP), key=lambda a: -(a.mean or 0))
+    small = [u for u in with_scores if u.n < SMALL_GROUP]
+    segments = []
+    if unit_ids is None:
+        for dimension, (label, keys) in DIMENSIONS.items():
+            order = {k: n for n, (k, _) in enumerate(keys)}
+            group = sorted((a for a in rows if a.dimension == dimension), key=lambda a: order.get(a.key, 99))
+            if group:
+                segments.append((str(label), group))
+    return RoundFigures(round_, None if unit_ids is not None else region, units, ranked, small, segments)
+
+
+def own_score(attempt: Attempt | None) -> Score | None:
+    """An employee's score, once they may see it: after publication, or at once after submitting
+    when the round says so (then the attempt is scored on first view)."""
+    if attempt is None or attempt.state != Attempt.State.SUBMITTED:
+        return None
+    round_ = attempt.participant.round
+    immediate = round_.result_timing == Round.ResultTiming.IMMEDIATE
+    if round_.state != Round.State.PUBLISHED and not immediate:
+        return None
+    score = Score.objects.filter(attempt=attempt).select_related("round__bank__framework", "unit").first()
+    if score is None and immediate:
+        score_attempt(attempt)
+        score = Score.objects.select_related("round__bank__framework", "unit").get(attempt=attempt)
+    return score
+
+
+def area_rows(score: Score, fw: Framework) -> list[dict[str, Any]]:
+    names = dict(fw.areas)
+    return [{**a, "name": names.get(str(a["area"]), str(a["area"]))} for a in score.areas]
+
+
+def competence_rows(score: Score, fw: Framework) -> list[dict[str, Any]]:
+    """Competences from weakest to strongest, each with what its current and next level mean."""
+    rows = []
+    for code, level in score.competences.items():
+        area, name, _description = fw.competences.get(code, ("", code, ""))
+        whole = max(1, min(4, int(level + 0.5)))
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "area": area,
+                "level": level,
+                "band": whole,
+                "band_name": fw.levels.get(whole, str(whole)),
+                "now": fw.descriptors.get(code, {}).get(str(whole), ""),
+                "next": fw.descriptors.get(code, {}).get(str(min(4, whole + 1)), "") if whole < 4 else "",
+            }
+        )
+    rows.sort(key=lambda r: (r["level"], r["code"]))
+    return rows

@@ -1,0 +1,80 @@
+"""An employee's own result: index, areas, strengths and gaps, and a 20 JP learning plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from accounts.access import access
+from assessment.results import presentation
+from assessment.results.exports import person_report_pdf
+from assessment.results.models import Aggregate, Score
+from assessment.results.planning import learning_plan
+from assessment.results.services import catalogue, reading
+from assessment.rounds.models import Attempt, Participant
+from assessment.rounds.taker_views import SESSION_KEY
+
+
+def _my_score(request: HttpRequest) -> tuple[Score | None, bool]:
+    """The newest visible score of the signed-in taker; and whether they are signed in at all."""
+    participants = Participant.objects.none()
+    if request.session.get(SESSION_KEY):
+        employee_ids = Participant.objects.filter(pk=request.session[SESSION_KEY]).values("employee_id")
+        participants = Participant.objects.filter(employee_id__in=employee_ids)
+    elif request.user.is_authenticated:
+        participants = Participant.objects.filter(employee__user=request.user)
+    else:
+        return None, False
+    for participant in participants.select_related("round").order_by("-round__created_at"):
+        attempt = Attempt.objects.filter(participant=participant).select_related("participant__round").first()
+        score = reading.own_score(attempt)
+        if score is not None:
+            return score, True
+    return None, True
+
+
+def _context(score: Score) -> dict[str, Any]:
+    fw = reading.framework_of(score.round)
+    areas = reading.area_rows(score, fw)
+    region = Aggregate.objects.filter(round=score.round, dimension="region").first()
+    plan = learning_plan(score.competences, catalogue.courses())
+    low = max(1.0, score.index - 1.96 * score.index_se)
+    high = min(4.0, score.index + 1.96 * score.index_se)
+    competences = reading.competence_rows(score, fw)
+    return {
+        "score": score,
+        "employee": score.employee,
+        "level_name": fw.levels.get(score.level, ""),
+        "areas": areas,
+        "chart": presentation.person_charts(areas, region),
+        "gaps": competences[:5],
+        "strengths": list(reversed(competences[-3:])),
+        "competences": competences,
+        "plan": plan,
+        "low": low,
+        "high": high,
+        "framework": fw,
+    }
+
+
+@access(public=True)
+def my_result(request: HttpRequest) -> HttpResponse:
+    score, signed_in = _my_score(request)
+    if not signed_in:
+        return redirect("taker_login")
+    if score is None:
+        return render(request, "results/my_result_pending.html")
+    return render(request, "results/my_result.html", _context(score))
+
+
+@access(public=True)
+def my_result_pdf(request: HttpRequest) -> HttpResponse:
+    score, signed_in = _my_score(request)
+    if score is None:
+        return redirect("my_result" if signed_in else "taker_login")
+    content = person_report_pdf(score, str(getattr(request, "region", "") or ""), _context(score)["plan"])
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="hasil-ikd-{score.employee.nip}.pdf"'
+    return response

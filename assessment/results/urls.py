@@ -1,0 +1,23 @@
+from django.urls import path
+
+from assessment.results import taker_views, views
+
+urlpatterns = [
+    path("hasil/", views.results_home, name="results_home"),
+    path("hasil/<int:pk>/", views.results_round, name="results_round"),
+    path("hasil/<int:pk>/unit/<int:unit_id>/", views.results_unit, name="results_unit"),
+    path(
+        "hasil/<int:pk>/unit/<int:unit_id>/laporan.pdf", views.results_unit_report, name="results_unit_report"
+    ),
+    path("hasil/<int:pk>/kualitas/", views.results_quality, name="results_quality"),
+    path("hasil/<int:pk>/peta-jalan/", views.results_roadmap, name="results_roadmap"),
+    path("hasil/<int:pk>/peta-jalan.<str:kind>", views.results_roadmap, name="results_roadmap_export"),
+    path("hasil/<int:pk>/ekspor.<str:kind>", views.results_export, name="results_export"),
+    path("ronde/<int:pk>/penskoran.json", views.scoring_status, name="scoring_status"),
+    path("ronde/<int:pk>/skor-ulang/", views.rescore, name="rescore"),
+    path("pelatihan/", views.course_list, name="course_list"),
+    path("pelatihan/baru/", views.course_edit, name="course_new"),
+    path("pelatihan/<int:pk>/", views.course_edit, name="course_edit"),
+    path("tes/hasil/", taker_views.my_result, name="my_result"),
+    path("tes/hasil.pdf", taker_views.my_result_pdf, name="my_result_pdf"),
+]

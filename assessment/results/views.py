@@ -1,0 +1,232 @@
+"""Results pages of a region's site: the region, a unit, item quality, the roadmap, the catalogue."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import access
+from accounts.roles import Role
+from assessment.people.models import WorkUnit
+from assessment.people.services import units as unit_services
+from assessment.results import exports, presentation
+from assessment.results.forms import CourseForm, RoadmapForm
+from assessment.results.models import Score, ScoringRun, TrainingCourse
+from assessment.results.planning import PersonNeed, roadmap
+from assessment.results.services import catalogue, closing, reading
+from assessment.results.tasks import progress_key
+from assessment.rounds.models import Round
+from tenants.schemas import current_schema
+
+ADMIN = [Role.REGION_ADMIN]
+STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _region_name(request: HttpRequest) -> str:
+    return str(getattr(request, "region", None) or "")
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _scored_round(pk: int) -> Round:
+    return get_object_or_404(
+        Round.objects.select_related("bank__framework"), pk=pk, scoring__state=ScoringRun.State.DONE
+    )
+
+
+@access(roles=STAFF)
+def results_home(request: HttpRequest) -> HttpResponse:
+    rounds = reading.scored_rounds()
+    if rounds:
+        return redirect("results_round", pk=rounds[0].pk)
+    pending = Round.objects.filter(state__in=[Round.State.CLOSED, Round.State.PUBLISHED])
+    return render(request, "results/none.html", {"pending": pending})
+
+
+@access(roles=STAFF)
+def results_round(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = _scored_round(pk)
+    scope = unit_services.scope_for(request.user)
+    figures = reading.figures(round_, scope)
+    fw = reading.framework_of(round_)
+    context = {
+        "round": round_,
+        "rounds": reading.scored_rounds(),
+        "figures": figures,
+        "framework": fw,
+        "charts": presentation.round_charts(figures, fw),
+        "is_admin": scope is None,
+    }
+    return render(request, "results/round.html", context)
+
+
+@access(roles=STAFF)
+def results_unit(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+    round_ = _scored_round(pk)
+    scope = unit_services.scope_for(request.user)
+    if scope is not None and unit_id not in scope:
+        return HttpResponse(status=403)
+    unit = get_object_or_404(WorkUnit, pk=unit_id)
+    figures = reading.figures(round_, [unit_id])
+    region = reading.figures(round_).region
+    fw = reading.framework_of(round_)
+    row = figures.units[0] if figures.units else None
+    context = {
+        "round": round_,
+        "unit": unit,
+        "row": row,
+        "region": region,
+        "framework": fw,
+        "charts": presentation.unit_charts(row, region, fw) if row else {},
+        "competences": presentation.competence_table(row, region, fw) if row else [],
+    }
+    return render(request, "results/unit.html", context)
+
+
+@access(roles=ADMIN)
+def results_quality(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = _scored_round(pk)
+    quality = round_.scoring.quality
+    fw = reading.framework_of(round_)
+    labels = {
+        "too_easy": _("too easy"),
+        "too_hard": _("too hard"),
+        "negative_discrimination": _("negative discrimination"),
+        "weak_discrimination": _("weak discrimination"),
+        "rare_distractor": _("a wrong option almost nobody chooses"),
+    }
+    items = [{**i, "flags": [labels.get(f, f) for f in i["flags"]]} for i in quality.get("items", [])]
+    flagged = [i for i in items if i["flags"]]
+    context = {
+        "round": round_,
+        "quality": quality,
+        "areas": [(code, name, quality.get("alpha_by_area", {}).get(code)) for code, name in fw.areas],
+        "reliability": quality.get("reliability_by_area", {}),
+        "flagged": flagged,
+        "items": items,
+    }
+    return render(request, "results/quality.html", context)
+
+
+def _roadmap(round_: Round, form: RoadmapForm) -> Any:
+    """Planning 12,500 people takes up to a second or two: the result is kept for an hour per round,
+    scoring run, target and catalogue, so the exports that follow the page are instant."""
+    data = form.cleaned_data
+    courses = catalogue.courses()
+    finished = round_.scoring.finished_at.timestamp() if round_.scoring.finished_at else 0
+    offer = hashlib.sha256(repr(courses).encode()).hexdigest()[:16]  # stable across workers
+    key = (
+        f"results:roadmap:{current_schema()}:{round_.pk}:{finished}:{data['target']}:{data['years']}:{offer}"
+    )
+    plan = cache.get(key)
+    if plan is None:
+        people = [
+            PersonNeed(
+                unit=name,
+                index=index,
+                area_scores={str(a["area"]): a["score"] for a in areas},
+                competence_levels=competences,
+            )
+            for name, index, areas, competences in Score.objects.filter(round=round_).values_list(
+                "unit__name", "index", "areas", "competences"
+            )
+        ]
+        plan = roadmap(people, courses, target_index=float(data["target"]), years=data["years"])
+        cache.set(key, plan, timeout=3600)
+    return plan
+
+
+@access(roles=ADMIN)
+def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpResponse:
+    if kind not in {"", "xlsx", "pdf"}:
+        raise Http404
+    round_ = _scored_round(pk)
+    region = reading.figures(round_).region
+    start = region.mean if region and region.mean else 2.0
+    # A reachable first proposal: at 20 JP a year the index moves by about 0.05 a year (docs/scoring.md 3.3).
+    form = RoadmapForm(request.GET or None, initial={"target": round(start + 0.1, 2), "years": 3})
+    plan = _roadmap(round_, form) if form.is_valid() else None
+    if plan is not None and kind == "xlsx":
+        return _download(exports.roadmap_xlsx(plan), f"peta-jalan-{round_.pk}.xlsx", XLSX)
+    if plan is not None and kind == "pdf":
+        content = exports.roadmap_pdf(plan, _region_name(request), round_.name)
+        return _download(content, f"peta-jalan-{round_.pk}.pdf", "application/pdf")
+    context = {"round": round_, "form": form, "plan": plan, "start": start, "query": request.GET.urlencode()}
+    return render(request, "results/roadmap.html", context)
+
+
+@access(roles=STAFF)
+def results_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    if kind not in {"pdf", "xlsx", "csv"}:
+        raise Http404
+    round_ = _scored_round(pk)
+    scope = unit_services.scope_for(request.user)
+    if kind == "pdf":
+        content = exports.region_report_pdf(round_, _region_name(request), scope)
+        return _download(content, f"laporan-{round_.pk}.pdf", "application/pdf")
+    content = exports.scores_table(round_, scope, kind)
+    content_type = XLSX if kind == "xlsx" else "text/csv; charset=utf-8"
+    return _download(content, f"hasil-pegawai-{round_.pk}.{kind}", content_type)
+
+
+@access(roles=STAFF)
+def results_unit_report(request: HttpRequest, pk: int, unit_id: int) -> HttpResponse:
+    round_ = _scored_round(pk)
+    scope = unit_services.scope_for(request.user)
+    if scope is not None and unit_id not in scope:
+        return HttpResponse(status=403)
+    unit = get_object_or_404(WorkUnit, pk=unit_id)
+    content = exports.region_report_pdf(round_, _region_name(request), [unit_id], unit.name)
+    return _download(content, f"laporan-{unit.code}-{round_.pk}.pdf", "application/pdf")
+
+
+@access(roles=ADMIN)
+def scoring_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """What the progress bar on the round page polls while the round is scored."""
+    run = ScoringRun.objects.filter(round_id=pk).first()
+    if run is None:
+        return JsonResponse({"state": "none"})
+    done, total = cache.get(progress_key(pk)) or (run.progress, run.total)
+    return JsonResponse({"state": run.state, "done": done, "total": total, "failure": run.failure})
+
+
+@access(roles=ADMIN)
+@require_http_methods(["POST"])
+def rescore(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk, state__in=[Round.State.CLOSED, Round.State.PUBLISHED])
+    closing.queue_scoring(round_)
+    messages.success(request, _("Scoring started again."))
+    return redirect("round_detail", pk=pk)
+
+
+@access(roles=STAFF)
+def course_list(request: HttpRequest) -> HttpResponse:
+    catalogue.ensure_seeded()
+    can_edit = getattr(request.user, "role", "") == Role.REGION_ADMIN
+    return render(
+        request, "results/courses.html", {"courses": TrainingCourse.objects.all(), "can_edit": can_edit}
+    )
+
+
+@access(roles=ADMIN)
+@require_http_methods(["GET", "POST"])
+def course_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    course = get_object_or_404(TrainingCourse, pk=pk) if pk else None
+    form = CourseForm(request.POST or None, instance=course)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The course was saved."))
+        return redirect("course_list")
+    return render(request, "results/course_edit.html", {"form": form, "course": course})
