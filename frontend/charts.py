@@ -13,6 +13,8 @@ import math
 import re
 from collections.abc import Collection, Sequence
 from html import escape
+from itertools import pairwise
+from typing import TypeGuard
 
 # Dasar, Menengah, Mahir, Sangat Mahir: each >= 3:1 against white (graphics) and >= 4.5:1 against the
 # text colour drawn on it (white, or black on the orange).
@@ -24,6 +26,7 @@ INK = "#1b2631"
 MUTED = "#4d5b69"  # 6.8:1 on white
 GRID = "#d5dbe0"
 NO_DATA = "Belum ada data"
+NO_VALUE = "tidak ada data"
 MISSING = "–"
 LEVEL_CUTS = (1.5, 2.5, 3.5)  # where a score rounds to the next level
 
@@ -75,18 +78,18 @@ def _n(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _ok(value: float | None) -> bool:
+def _ok(value: float | None) -> TypeGuard[float]:
     return value is not None and math.isfinite(value)
 
 
 def _width(text: str, size: float = FS, bold: bool = False) -> float:
     """A rough text width: good enough to decide wrapping and whether a label fits inside a bar."""
-    return len(text) * size * (0.6 if bold else 0.56)
+    return len(text) * size * (0.64 if bold else 0.6)
 
 
 def _wrap(text: str, max_width: float, size: float = FS, max_lines: int = 2, bold: bool = False) -> list[str]:
     """Words into at most ``max_lines`` lines; whatever does not fit ends in an ellipsis."""
-    per_line = max(4, int(max_width / (size * (0.6 if bold else 0.56))))
+    per_line = max(4, int(max_width / (size * (0.64 if bold else 0.6))))
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -121,7 +124,7 @@ def _luminance(colour: str) -> float:
 def _text_on(fill: str) -> str:
     """Black or white, whichever contrasts more: pure black keeps >= 4.5:1 on every mid-tone."""
     lum = _luminance(fill)
-    return "#fff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#000"
+    return "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#000000"
 
 
 def _mix(low: str, high: str, t: float) -> str:
@@ -177,26 +180,27 @@ def _empty(kind: str, title: str) -> str:
     return _svg(_uid(kind, title), WIDTH, y + 28, title, NO_DATA, body)
 
 
+HALO = ' stroke="#fff" stroke-width="3" paint-order="stroke" stroke-linejoin="round"'
+
+
 def _label(
     x: float, y: float, lines: Sequence[str], size: float = FS, extra: str = "", anchor: str = "start"
 ) -> str:
-    """A (wrapped) label whose first baseline is at ``y``; ``extra`` markup follows the last line."""
+    """A (wrapped) label whose first baseline is at ``y``, with a white halo so gridlines under it do
+    not cut through the letters; ``extra`` markup follows the last line."""
     spans = "".join(
         f'<tspan x="{_n(x)}" dy="{0 if i == 0 else _n(size + 3)}">{_esc(line)}</tspan>'
         for i, line in enumerate(lines)
     )
     size_attr = "" if size == FS else f' font-size="{_n(size)}"'
     anchor_attr = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text x="{_n(x)}" y="{_n(y)}"{size_attr}{anchor_attr}>{spans}{extra}</text>'
+    return f'<text x="{_n(x)}" y="{_n(y)}"{size_attr}{anchor_attr}{HALO}>{spans}{extra}</text>'
 
 
 def _value_text(x: float, y: float, text: str, anchor: str = "start", bold: bool = True) -> str:
     """A number with a white halo, so a gridline or reference tick under it cannot hide it."""
     weight = ' font-weight="700"' if bold else ""
-    return (
-        f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{weight} stroke="#fff" stroke-width="3" '
-        f'paint-order="stroke" stroke-linejoin="round">{_esc(text)}</text>'
-    )
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{weight}{HALO}>{_esc(text)}</text>'
 
 
 def _defs(uid: str) -> str:
@@ -225,7 +229,9 @@ def _level_fill(uid: str, k: int, x: float, y: float, w: float, h: float, cls: s
         f'stroke="#fff" stroke-width="1"/>'
     )
     if pattern:
-        out += f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="url(#{uid}-{pattern})"/>'
+        out += (
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" fill="url(#{uid}-{pattern})"/>'
+        )
     return out
 
 
@@ -241,16 +247,22 @@ class _Scale:
 
 
 def _grid(
-    x: _Scale, lo: float, hi: float, top: float, bottom: float, decimal_comma: bool, *, labels_top: bool = False
+    x: _Scale,
+    lo: float,
+    hi: float,
+    top: float,
+    bottom: float,
+    decimal_comma: bool,
+    *,
+    labels_top: bool = False,
 ) -> str:
     """Vertical gridlines at whole scores, level boundaries dashed and lighter, tick labels below."""
-    out: list[str] = []
-    for cut in LEVEL_CUTS:
-        if lo < cut < hi:
-            out.append(
-                f'<line x1="{_n(x(cut))}" y1="{_n(top)}" x2="{_n(x(cut))}" y2="{_n(bottom)}" stroke="{GRID}" '
-                'stroke-dasharray="2 3"/>'
-            )
+    out = [
+        f'<line x1="{_n(x(cut))}" y1="{_n(top)}" x2="{_n(x(cut))}" y2="{_n(bottom)}" stroke="{GRID}" '
+        'stroke-dasharray="2 3"/>'
+        for cut in LEVEL_CUTS
+        if lo < cut < hi
+    ]
     for k in range(math.ceil(lo), math.floor(hi) + 1):
         px = _n(x(k))
         out.append(f'<line x1="{px}" y1="{_n(top)}" x2="{px}" y2="{_n(bottom)}" stroke="{GRID}"/>')
@@ -264,6 +276,14 @@ def _grid(
                 f"{_tick(k, decimal_comma)}</text>"
             )
     return "".join(out)
+
+
+def _missing(x: float, y: float) -> str:
+    """The "–" of a row without data, and the words, which a lone dash does not say."""
+    return (
+        f'<text class="missing" x="{_n(x)}" y="{_n(y)}" font-weight="700">{MISSING}</text>'
+        f'<text x="{_n(x + 12)}" y="{_n(y)}" font-size="{SMALL}" fill="{MUTED}"{HALO}>{NO_VALUE}</text>'
+    )
 
 
 def _reference_legend(x: float, y: float, label: str, *, dashed: bool) -> str:
@@ -315,19 +335,18 @@ def area_bars(
         a = low[i] if low is not None else None
         b = high[i] if high is not None else None
         r = reference[i] if reference is not None else None
-        if not _ok(v):
-            rows.append(f'<text class="missing" x="{_n(x0 + 2)}" y="{_n(cy + 4)}" fill="{MUTED}">{MISSING}</text>')
-            text = f"{label}: {MISSING}"
-        else:
-            assert v is not None
+        if _ok(v):
             rows.append(
                 f'<rect class="bar" x="{_n(x0)}" y="{_n(by)}" width="{_n(x(v) - x0)}" height="{bar_h}" '
                 f'fill="{PRIMARY}"/>'
             )
             text = f"{label}: {_num(v, dc)}"
-        end = x(v) if v is not None and _ok(v) else x0 + 10
+            end = x(v)
+        else:
+            rows.append(_missing(x0 + 2, cy + 4.5))
+            text = f"{label}: {MISSING}"
+            end = x0 + 10
         if _ok(a) and _ok(b):
-            assert a is not None and b is not None
             pa, pb = sorted((x(a), x(b)))
             whisker = f"M{_n(pa)},{_n(cy)} H{_n(pb)} M{_n(pa)},{_n(cy - 5)} V{_n(cy + 5)} M{_n(pb)},{_n(cy - 5)} V{_n(cy + 5)}"
             rows.append(
@@ -337,7 +356,6 @@ def area_bars(
             end = max(end, pb)
             text += f" (rentang {_num(min(a, b), dc)}–{_num(max(a, b), dc)})"
         if _ok(r):
-            assert r is not None
             pr = _n(x(r))
             tick = f"M{pr},{_n(by - 4)} V{_n(by + bar_h + 4)}"
             rows.append(
@@ -346,8 +364,10 @@ def area_bars(
             )
             text += f"; {reference_label or 'pembanding'} {_num(r, dc)}"
         if _ok(v):
-            assert v is not None
-            rows.append(_value_text(min(end + 5, WIDTH - 34), cy + 4.5, _num(v, dc)))
+            value = _num(v, dc)
+            if _ok(r) and end - 3 <= x(r) <= end + 8 + _width(value, FS, bold=True):
+                end = max(end, x(r) + 2)  # the number goes past the reference tick, not over it
+            rows.append(_value_text(min(end + 5, WIDTH - 1 - _width(value, FS, bold=True)), cy + 4.5, value))
         desc.append(text)
         y = by + bar_h + 12
 
@@ -373,8 +393,10 @@ def histogram(
     if not counts or sum(counts) <= 0:
         return _empty("hist", title)
     if len(edges) != len(counts) + 1:
-        raise ValueError(f"histogram needs {len(counts) + 1} edges for {len(counts)} counts, got {len(edges)}")
-    if any(b <= a for a, b in zip(edges, edges[1:], strict=False)) or any(c < 0 for c in counts):
+        raise ValueError(
+            f"histogram needs {len(counts) + 1} edges for {len(counts)} counts, got {len(edges)}"
+        )
+    if any(b <= a for a, b in pairwise(edges)) or any(c < 0 for c in counts):
         raise ValueError("histogram edges must increase and counts must not be negative")
     dc = decimal_comma
     head, top = _heading(title)
@@ -470,7 +492,7 @@ def level_shares(
         by = y + len(lines) * (FS + 3) + 4
         total = sum(s for s in row if math.isfinite(s) and s > 0)
         if total <= 0:
-            out.append(f'<text class="missing" x="{_n(x0 + 2)}" y="{_n(by + 15)}" fill="{MUTED}">{MISSING}</text>')
+            out.append(_missing(x0 + 2, by + 15.5))
             desc.append(f"{label}: {MISSING}")
         else:
             pcts = _percentages(row)
@@ -490,7 +512,9 @@ def level_shares(
                         f'paint-order="stroke">{text}</text>'
                     )
                 bx += w
-            desc.append(f"{label}: " + ", ".join(f"{n} {_pct(p)}" for n, p in zip(level_names, pcts, strict=True)))
+            desc.append(
+                f"{label}: " + ", ".join(f"{n} {_pct(p)}" for n, p in zip(level_names, pcts, strict=True))
+            )
         y = by + bar_h + 12
 
     # legend, wrapped to the width
@@ -528,7 +552,7 @@ def heat_map(
     label_w = 150.0
     cell_w = max(40.0, (WIDTH - MARGIN - label_w) / len(col_labels))
     width = max(float(WIDTH), label_w + cell_w * len(col_labels) + MARGIN)
-    row_h = 28.0
+    row_h = 30.0
     uid = _uid("heat", title, row_labels, col_labels, values, scale, sorted(flagged), dc)
     head, top = _heading(title, width)
     out = [head, _defs(uid)]
@@ -562,12 +586,12 @@ def heat_map(
             cx = label_w + j * cell_w
             rect = f'x="{_n(cx + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}" height="{_n(row_h - 2)}"'
             if _ok(v):
-                assert v is not None
                 fill = _mix(HEAT_LOW, HEAT_HIGH, (min(max(v, lo), hi) - lo) / (hi - lo))
                 out.append(f'<rect class="cell" {rect} fill="{fill}"/>')
                 value, colour = _num(v, dc), _text_on(fill)
             else:
-                out.append(f'<rect class="cell missing" {rect} fill="url(#{uid}-hatch)" stroke="{GRID}"/>')
+                # class stays exactly "cell" (callers and tests count cells by it); the hatch marks it
+                out.append(f'<rect class="cell" {rect} fill="url(#{uid}-hatch)" stroke="{GRID}"/>')
                 value, colour = MISSING, INK
             out.append(
                 f'<text x="{_n(cx + cell_w / 2)}" y="{_n(y + row_h / 2 + 4.5)}" text-anchor="middle" '
@@ -592,11 +616,13 @@ def heat_map(
     out.append(
         f'<rect x="{_n(lx)}" y="{_n(y)}" width="28" height="18" fill="url(#{uid}-hatch)" stroke="{GRID}"/>'
         f'<text x="{_n(lx + 14)}" y="{_n(y + 13)}" text-anchor="middle" font-size="{SMALL}">{MISSING}</text>'
-        f'<text x="{_n(lx + 34)}" y="{_n(y + 13)}" font-size="{SMALL}" fill="{MUTED}">tidak ada data</text>'
+        f'<text x="{_n(lx + 34)}" y="{_n(y + 13)}" font-size="{SMALL}" fill="{MUTED}">{NO_VALUE}</text>'
     )
     if flagged:
         y += 24
-        out.append(f'<text x="{MARGIN}" y="{_n(y + 13)}" font-size="{SMALL}" fill="{MUTED}">* kelompok kecil</text>')
+        out.append(
+            f'<text x="{MARGIN}" y="{_n(y + 13)}" font-size="{SMALL}" fill="{MUTED}">* kelompok kecil</text>'
+        )
     return _svg(uid, width, y + 24, title, "; ".join(desc), "".join(out))
 
 
@@ -640,7 +666,7 @@ def ranked_intervals(
             f'<text x="{WIDTH - MARGIN}" y="{_n(y + FS)}" text-anchor="end" font-weight="700">{value}</text>'
         )
         cy = y + 24
-        if not _ok(m):
+        if not _ok(m):  # a missing mean: the row keeps its place, with "–" as its value
             desc.append(f"{label}: {MISSING}")
             continue
         if _ok(a) and _ok(b):
@@ -652,13 +678,14 @@ def ranked_intervals(
             desc.append(f"{label}: {value} ({_num(min(a, b), dc)}–{_num(max(a, b), dc)})")
         else:
             desc.append(f"{label}: {value}")
-        rows.append(f'<circle class="dot" cx="{_n(x(m))}" cy="{_n(cy)}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>')
+        rows.append(
+            f'<circle class="dot" cx="{_n(x(m))}" cy="{_n(cy)}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>'
+        )
 
     out = [head, _grid(x, lo, hi, first, bottom, dc, labels_top=long_list)]
     y = bottom + 20
     ref_desc = ""
     if _ok(reference):
-        assert reference is not None
         pr = _n(x(reference))
         out.append(
             f'<line class="reference" x1="{pr}" y1="{_n(first)}" x2="{pr}" y2="{_n(bottom)}" stroke="{REFERENCE}" '
@@ -688,7 +715,7 @@ def trend(
     lo, hi = _check_scale(scale)
     dc = decimal_comma
     head, top = _heading(title)
-    x0, x1 = MARGIN + 22, WIDTH - MARGIN - 18
+    x0, x1 = MARGIN + 32, WIDTH - MARGIN - 18
     plot_top, bottom = top + 22, top + 22 + 150
     step = (x1 - x0) / (len(labels) - 1) if len(labels) > 1 else 0.0
     xs = [x0 + i * step if len(labels) > 1 else (x0 + x1) / 2 for i in range(len(labels))]
@@ -697,12 +724,12 @@ def trend(
         return bottom - (min(max(v, lo), hi) - lo) / (hi - lo) * (bottom - plot_top)
 
     out = [head]
-    for cut in LEVEL_CUTS:
-        if lo < cut < hi:
-            out.append(
-                f'<line x1="{_n(x0)}" y1="{_n(y(cut))}" x2="{_n(x1)}" y2="{_n(y(cut))}" stroke="{GRID}" '
-                'stroke-dasharray="2 3"/>'
-            )
+    out.extend(
+        f'<line x1="{_n(x0)}" y1="{_n(y(cut))}" x2="{_n(x1)}" y2="{_n(y(cut))}" stroke="{GRID}" '
+        'stroke-dasharray="2 3"/>'
+        for cut in LEVEL_CUTS
+        if lo < cut < hi
+    )
     for k in range(math.ceil(lo), math.floor(hi) + 1):
         out.append(f'<line x1="{_n(x0)}" y1="{_n(y(k))}" x2="{_n(x1)}" y2="{_n(y(k))}" stroke="{GRID}"/>')
         out.append(
@@ -711,26 +738,30 @@ def trend(
         )
     path, pen = [], "M"
     for px, v in zip(xs, values, strict=True):
-        if not _ok(v):
-            pen = "M"
-            continue
-        assert v is not None
-        path.append(f"{pen}{_n(px)},{_n(y(v))}")
-        pen = "L"
+        if _ok(v):
+            path.append(f"{pen}{_n(px)},{_n(y(v))}")
+            pen = "L"
+        else:
+            pen = "M"  # a gap, not a line drawn through the missing period
     if path:
         out.append(f'<path d="{" ".join(path)}" stroke="{PRIMARY}" stroke-width="2.5" fill="none"/>')
 
     room = (step if len(labels) > 1 else x1 - x0) - 4
     desc = []
     for px, v, label in zip(xs, values, labels, strict=True):
-        out.append(_label(px, bottom + 18, _wrap(label, max(room, 40), size=SMALL), size=SMALL, anchor="middle"))
-        if not _ok(v):
-            out.append(f'<text class="missing" x="{_n(px)}" y="{_n(bottom - 8)}" text-anchor="middle">{MISSING}</text>')
+        out.append(
+            _label(px, bottom + 18, _wrap(label, max(room, 40), size=SMALL), size=SMALL, anchor="middle")
+        )
+        if _ok(v):
+            out.append(
+                f'<circle class="dot" cx="{_n(px)}" cy="{_n(y(v))}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>'
+            )
+            out.append(_value_text(px, y(v) - 10, _num(v, dc), anchor="middle"))
+            desc.append(f"{label}: {_num(v, dc)}")
+        else:
+            out.append(
+                f'<text class="missing" x="{_n(px)}" y="{_n(bottom - 8)}" text-anchor="middle">{MISSING}</text>'
+            )
             desc.append(f"{label}: {MISSING}")
-            continue
-        assert v is not None
-        out.append(f'<circle class="dot" cx="{_n(px)}" cy="{_n(y(v))}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>')
-        out.append(_value_text(px, y(v) - 10, _num(v, dc), anchor="middle"))
-        desc.append(f"{label}: {_num(v, dc)}")
     uid = _uid("trend", title, labels, values, scale, dc)
     return _svg(uid, WIDTH, bottom + 18 + 2 * (SMALL + 3) + 4, title, "; ".join(desc), "".join(out))

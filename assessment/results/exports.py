@@ -4,6 +4,7 @@ result and the roadmap (PDF, XLSX). Documents are in Indonesian: they are printe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from html import escape as _e  # names go into reportlab's markup
 from typing import Any
 
 from reportlab.lib import colors
@@ -100,8 +101,8 @@ def region_report_pdf(
     region = Aggregate.objects.filter(round=round_, dimension="region").first()
     subject = unit_name or ("Unit yang dikoordinasi" if unit_ids is not None else region_name)
     story: list[Any] = [
-        Paragraph(f"<b>Laporan Indeks Kompetensi Digital ASN</b><br/>{region_name}", styles["Title"]),
-        Paragraph(f"{round_.name} — {subject}", styles["Heading3"]),
+        Paragraph(f"<b>Laporan Indeks Kompetensi Digital ASN</b><br/>{_e(region_name)}", styles["Title"]),
+        Paragraph(f"{_e(round_.name)} — {_e(subject)}", styles["Heading3"]),
     ]
     head = region if unit_ids is None else (figures.units[0] if len(figures.units) == 1 else None)
     if head is not None and head.n:
@@ -209,8 +210,8 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
     competences = reading.competence_rows(score, fw)
     story: list[Any] = [
         Paragraph("<b>Hasil Indeks Kompetensi Digital ASN</b>", styles["Title"]),
-        Paragraph(f"{score.employee.full_name} — NIP {score.employee.nip}", styles["Heading3"]),
-        Paragraph(f"{score.unit.name}, {region_name} · {score.round.name}", styles["Normal"]),
+        Paragraph(f"{_e(score.employee.full_name)} — NIP {score.employee.nip}", styles["Heading3"]),
+        Paragraph(f"{_e(score.unit.name)}, {_e(region_name)} · {_e(score.round.name)}", styles["Normal"]),
         Spacer(1, 4 * mm),
         Paragraph(
             f"Indeks Anda: <b>{_n(score.index, 1)}</b> dari 4, "
@@ -231,14 +232,14 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
         Spacer(1, 4 * mm),
         Paragraph("Kekuatan", styles["Heading4"]),
         *[
-            Paragraph(f"{c['code']} {c['name']} ({_n(c['level'], 1)})", styles["Normal"])
+            Paragraph(f"{c['code']} {_e(c['name'])} ({_n(c['level'], 1)})", styles["Normal"])
             for c in reversed(competences[-3:])
         ],
         Paragraph("Yang perlu dikembangkan", styles["Heading4"]),
         *[
             Paragraph(
-                f"{c['code']} {c['name']} ({_n(c['level'], 1)})"
-                + (f" — tingkat berikutnya: {c['next']}" if c["next"] else ""),
+                f"{c['code']} {_e(c['name'])} ({_n(c['level'], 1)})"
+                + (f" — tingkat berikutnya: {_e(c['next'])}" if c["next"] else ""),
                 styles["Normal"],
             )
             for c in competences[:5]
@@ -313,8 +314,8 @@ def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str) -> bytes:
     styles = getSampleStyleSheet()
     years = ", ".join(f"tahun {k}: {_n(v)}" for k, v in enumerate(plan.projected_index, start=1))
     story: list[Any] = [
-        Paragraph(f"<b>Peta Jalan Pelatihan Kompetensi Digital</b><br/>{region_name}", styles["Title"]),
-        Paragraph(f"Berdasarkan {round_name}", styles["Heading3"]),
+        Paragraph(f"<b>Peta Jalan Pelatihan Kompetensi Digital</b><br/>{_e(region_name)}", styles["Title"]),
+        Paragraph(f"Berdasarkan {_e(round_name)}", styles["Heading3"]),
         Paragraph(
             f"Dari indeks {_n(plan.start_index)} menuju target {_n(plan.target_index)}. Proyeksi: {years}. "
             f"{'Target tercapai.' if plan.reached else 'Target belum tercapai dalam jangka waktu ini.'} "

@@ -144,6 +144,5 @@ def person_charts(areas: list[dict[str, Any]], region: Aggregate | None) -> Safe
             reference=region.area_means if region else None,
             reference_label=_("region average"),
             title=_("Your score per area"),
-            narrow=True,
         )
     )

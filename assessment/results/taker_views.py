@@ -11,8 +11,7 @@ from accounts.access import access
 from assessment.results import presentation
 from assessment.results.exports import person_report_pdf
 from assessment.results.models import Aggregate, Score
-from assessment.results.planning import learning_plan
-from assessment.results.services import catalogue, reading
+from assessment.results.services import reading, roadmaps
 from assessment.rounds.models import Attempt, Participant
 from assessment.rounds.taker_views import SESSION_KEY
 
@@ -39,7 +38,7 @@ def _context(score: Score) -> dict[str, Any]:
     fw = reading.framework_of(score.round)
     areas = reading.area_rows(score, fw)
     region = Aggregate.objects.filter(round=score.round, dimension="region").first()
-    plan = learning_plan(score.competences, catalogue.courses())
+    plan = roadmaps.personal_plan(score)
     low = max(1.0, score.index - 1.96 * score.index_se)
     high = min(4.0, score.index + 1.96 * score.index_se)
     competences = reading.competence_rows(score, fw)

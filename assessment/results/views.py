@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -18,12 +15,10 @@ from assessment.people.models import WorkUnit
 from assessment.people.services import units as unit_services
 from assessment.results import exports, presentation
 from assessment.results.forms import CourseForm, RoadmapForm
-from assessment.results.models import Score, ScoringRun, TrainingCourse
-from assessment.results.planning import PersonNeed, roadmap
-from assessment.results.services import catalogue, closing, reading
+from assessment.results.models import ScoringRun, TrainingCourse
+from assessment.results.services import catalogue, closing, reading, roadmaps
 from assessment.results.tasks import progress_key
 from assessment.rounds.models import Round
-from tenants.schemas import current_schema
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
@@ -120,34 +115,6 @@ def results_quality(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "results/quality.html", context)
 
 
-def _roadmap(round_: Round, form: RoadmapForm) -> Any:
-    """Planning 12,500 people takes up to a second or two: the result is kept for an hour per round,
-    scoring run, target and catalogue, so the exports that follow the page are instant."""
-    data = form.cleaned_data
-    courses = catalogue.courses()
-    finished = round_.scoring.finished_at.timestamp() if round_.scoring.finished_at else 0
-    offer = hashlib.sha256(repr(courses).encode()).hexdigest()[:16]  # stable across workers
-    key = (
-        f"results:roadmap:{current_schema()}:{round_.pk}:{finished}:{data['target']}:{data['years']}:{offer}"
-    )
-    plan = cache.get(key)
-    if plan is None:
-        people = [
-            PersonNeed(
-                unit=name,
-                index=index,
-                area_scores={str(a["area"]): a["score"] for a in areas},
-                competence_levels=competences,
-            )
-            for name, index, areas, competences in Score.objects.filter(round=round_).values_list(
-                "unit__name", "index", "areas", "competences"
-            )
-        ]
-        plan = roadmap(people, courses, target_index=float(data["target"]), years=data["years"])
-        cache.set(key, plan, timeout=3600)
-    return plan
-
-
 @access(roles=ADMIN)
 def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpResponse:
     if kind not in {"", "xlsx", "pdf"}:
@@ -157,7 +124,11 @@ def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpRespon
     start = region.mean if region and region.mean else 2.0
     # A reachable first proposal: at 20 JP a year the index moves by about 0.05 a year (docs/scoring.md 3.3).
     form = RoadmapForm(request.GET or None, initial={"target": round(start + 0.1, 2), "years": 3})
-    plan = _roadmap(round_, form) if form.is_valid() else None
+    plan = (
+        roadmaps.region_roadmap(round_, float(form.cleaned_data["target"]), form.cleaned_data["years"])
+        if form.is_valid()
+        else None
+    )
     if plan is not None and kind == "xlsx":
         return _download(exports.roadmap_xlsx(plan), f"peta-jalan-{round_.pk}.xlsx", XLSX)
     if plan is not None and kind == "pdf":

@@ -32,6 +32,8 @@ def test_results_per_employee_are_formula_safe_and_complete(scored: Any) -> None
 
 def test_reports_and_roadmap_documents(scored: Any) -> None:
     _, round_ = scored
+    report = exports.region_report_pdf(round_, "Kota <Samarinda> & Sekitarnya")  # markup-like names
+    assert report.startswith(b"%PDF")
     report = exports.region_report_pdf(round_, "Kota Samarinda")
     assert report.startswith(b"%PDF")
     assert len(report) > 3000
