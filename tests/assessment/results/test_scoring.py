@@ -112,3 +112,20 @@ def test_simulate_round_command_gives_a_published_round_scored_by_the_engine(reg
         assert Answer.objects.filter(attempt__participant__round=round_).count() > 150 * 40
         first = round_.sessions.first().starts_at.astimezone(region_a.tzinfo)
         assert first.date().isoformat() == "2023-08-15"
+
+
+def test_closing_queues_the_scoring_task_which_reports_progress(scored: Any) -> None:
+    """Closing queues results.score_round (after commit); the task scores and leaves its progress."""
+    from django.core.cache import cache
+
+    from assessment.results.tasks import progress_key, score_round_task
+
+    region, _ = scored
+    round_ = open_round(region, name="Ronde ditutup")
+    round_ = closing.change_state(round_, Round.State.CLOSED, None)
+    run = ScoringRun.objects.get(round=round_)
+    assert run.state == ScoringRun.State.QUEUED
+    assert score_round_task(round_.pk) == ScoringRun.State.DONE
+    assert ScoringRun.objects.get(round=round_).state == ScoringRun.State.DONE
+    assert cache.get(progress_key(round_.pk)) == (0, 0)  # nobody took this round
+    assert closing.change_state(round_, Round.State.PUBLISHED, None).state == Round.State.PUBLISHED
