@@ -74,6 +74,7 @@ SHARED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "assessment.instrument",  # the national frameworks and item banks, shared by every region
+    "benchmark",  # protected aggregates of published rounds, and the national portal
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -117,6 +118,7 @@ DEMO_SEEDERS: list[str] = [
     "assessment.people.demo.seed",
     "assessment.rounds.demo.seed",
     "assessment.results.demo.seed",
+    "assessment.results.demo.seed_benchmark",
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,11 @@
-"""URLs of the public site (BASE_DOMAIN): home, signup, the operator console, platform accounts."""
+"""URLs of the public site (BASE_DOMAIN): home, signup, the national portal, the operator console."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from assessment.instrument import views as instrument
+from benchmark import api as benchmark_api
+from benchmark import views as benchmark
 from frontend import views as frontend
 from tenants import views as tenants
 
@@ -14,7 +16,16 @@ urlpatterns = [
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     path("operator/", tenants.operator_regions, name="operator_regions"),
     path("operator/wilayah/<str:code>/", tenants.operator_region, name="operator_region"),
+    path("nasional/", benchmark.portal, name="national_portal"),
+    path("nasional/peringkat/", benchmark.ranking, name="national_ranking"),
+    path("nasional/unduh.<str:fmt>", benchmark.export, name="national_export"),
+    path("nasional/wilayah/<str:code>/", benchmark.region_profile, name="national_region"),
     path("api/wilayah/", tenants.OfficialRegionSearch.as_view(), name="api_wilayah"),
+    path("api/nasional/", benchmark_api.NationalSummary.as_view(), name="api_national"),
+    path("api/nasional/wilayah/", benchmark_api.RegionList.as_view(), name="api_national_regions"),
+    path(
+        "api/nasional/wilayah/<str:code>/", benchmark_api.RegionProfile.as_view(), name="api_national_region"
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("akun/", include("allauth.urls")),

@@ -16,6 +16,7 @@ REGION_LINKS = [
     ("home", _("Dashboard"), ()),
     ("round_list", _("Rounds"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("results_home", _("Results"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("region_benchmark", _("Benchmark"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("my_result", _("My result"), (Role.EMPLOYEE,)),
     ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
@@ -25,6 +26,8 @@ REGION_LINKS = [
     ("security", _("Security"), (Role.REGION_ADMIN,)),
 ]
 PUBLIC_LINKS = [
+    ("national_portal", _("National benchmark"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
+    ("national_ranking", _("Regions ranked"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
     ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]

@@ -17,7 +17,7 @@ import yaml
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import make_pns_nip
 from assessment.people.services import importing, units
-from assessment.people.tabular import write_csv
+from frontend.tabular import write_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
 PNS_RANKS = ["II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c", "III/d", "IV/a", "IV/b", "IV/c"]

@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from assessment.instrument.models import ItemBank
 from assessment.results.models import Aggregate, Score
-from assessment.results.services import catalogue
+from assessment.results.services import benchmark_simulation, catalogue
 from assessment.results.services.demo_round import simulate_past_round
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import codes
 
 NAME = "Pengukuran Indeks Kompetensi Digital ASN 2023 (simulasi)"
 TAKERS = 10_303
+# The benchmark's simulated regions: enough that the national portal looks as it will at scale.
+BENCHMARK_REGENCIES = 130
+BENCHMARK_PROVINCES = 8
+BENCHMARK_YEARS = (2023, 2025)
 
 
 def seed(region: Any, stdout: Any = None) -> None:
@@ -33,3 +38,18 @@ def seed(region: Any, stdout: Any = None) -> None:
                 f"  Own result:    (Kukar site)/tes/  NIP {taker.employee.nip}, "
                 f"code {codes.code_for(participant)} ({taker.employee.full_name}, 2023 round)"
             )
+
+
+def seed_benchmark(region: Any, stdout: Any = None) -> None:
+    """Simulated rounds of other regions in the national benchmark (Kukar's own 2023 round is there
+    already: publishing it sent its aggregates). Skipped when they exist."""
+    if benchmark_simulation.simulated_count():
+        return
+    bank = ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first()
+    if bank is None:
+        return
+    codes = benchmark_simulation.demo_codes(BENCHMARK_REGENCIES, BENCHMARK_PROVINCES, [region.code], seed=552)
+    rounds = benchmark_simulation.plan(codes, BENCHMARK_YEARS, seed=552)
+    count = benchmark_simulation.publish_simulated(rounds, f"{bank.code} {bank.version}", seed=552)
+    if stdout is not None:
+        stdout.write(f"  National benchmark: {count} simulated rounds of {len(codes)} other regions")

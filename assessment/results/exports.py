@@ -12,12 +12,12 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from assessment.people.tabular import write_csv, write_xlsx
 from assessment.results.models import Aggregate, Score
 from assessment.results.planning import LearningPlan, Roadmap
 from assessment.results.services import reading, segments
 from assessment.rounds.models import Round
 from frontend.pdf import build
+from frontend.tabular import write_csv, write_xlsx
 
 LEVELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat Mahir"}
 SCORE_HEADERS = [

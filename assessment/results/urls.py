@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessment.results import taker_views, views
+from assessment.results import benchmark_views, taker_views, views
 
 urlpatterns = [
     path("hasil/", views.results_home, name="results_home"),
@@ -15,6 +15,10 @@ urlpatterns = [
     path("hasil/<int:pk>/ekspor.<str:kind>", views.results_export, name="results_export"),
     path("ronde/<int:pk>/penskoran.json", views.scoring_status, name="scoring_status"),
     path("ronde/<int:pk>/skor-ulang/", views.rescore, name="rescore"),
+    path("tolok-ukur/", benchmark_views.region_benchmark, name="region_benchmark"),
+    path("tolok-ukur/penamaan/", benchmark_views.benchmark_naming, name="benchmark_naming"),
+    path("tolok-ukur/ronde/<int:pk>/tarik/", benchmark_views.benchmark_withdraw, name="benchmark_withdraw"),
+    path("tolok-ukur/ronde/<int:pk>/kirim/", benchmark_views.benchmark_publish, name="benchmark_publish"),
     path("pelatihan/", views.course_list, name="course_list"),
     path("pelatihan/baru/", views.course_edit, name="course_new"),
     path("pelatihan/<int:pk>/", views.course_edit, name="course_edit"),

@@ -7,10 +7,10 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from assessment.people.tabular import write_xlsx
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.codes import code_for
 from frontend.pdf import build
+from frontend.tabular import write_xlsx
 
 HEADERS = ["NIP", "Nama", "Jabatan", "Kode akses"]
 

@@ -46,7 +46,7 @@ def generate(size: int, kind: str) -> Path:
     """The file an admin would upload, written once (outside the measured process)."""
     from assessment.people.demo import generate_rows
     from assessment.people.services import importing
-    from assessment.people.tabular import write_csv, write_xlsx
+    from frontend.tabular import write_csv, write_xlsx
 
     path = Path("/tmp") / f"ikd-bench-{size}.{kind}"
     if not path.exists():

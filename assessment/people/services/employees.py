@@ -15,7 +15,7 @@ from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import NipError, normalise_nip, validate_nip
 from assessment.people.services import fields
 from assessment.people.services.importing import TEMPLATE_HEADERS
-from assessment.people.tabular import template_xlsx, write_csv, write_xlsx
+from frontend.tabular import template_xlsx, write_csv, write_xlsx
 
 
 class EmployeeError(ValueError):

@@ -20,7 +20,7 @@ from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import NipError, normalise_nip, normalise_sex, validate_nip
 from assessment.people.services import fields as parse
 from assessment.people.services.units import name_key
-from assessment.people.tabular import Formula, Table, TableError, read_table
+from frontend.tabular import Formula, Table, TableError, read_table
 
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 2000

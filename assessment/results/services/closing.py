@@ -8,18 +8,30 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessment.results.models import ScoringRun
+from assessment.results.services import publishing
 from assessment.rounds.models import Round
 from assessment.rounds.services import lifecycle
 
 
-def change_state(round_: Round, new_state: str, actor: Any) -> Round:
+def change_state(round_: Round, new_state: str, actor: Any, *, simulated: bool = False) -> Round:
     """Every state change of a round from the UI goes through here: closing queues the scoring,
-    publishing needs a finished scoring."""
+    publishing needs a finished scoring and sends the aggregates to the benchmark (``simulated`` marks
+    them there as figures of simulated takers)."""
     if new_state == Round.State.PUBLISHED:
         run = ScoringRun.objects.filter(round=round_).first()
         if run is None or run.state != ScoringRun.State.DONE:
             raise lifecycle.RoundError(_("The round can be published once its scoring has finished."))
-    round_ = lifecycle.transition(round_, new_state, actor)
+    with transaction.atomic():
+        round_ = lifecycle.transition(round_, new_state, actor)
+        if new_state == Round.State.PUBLISHED:
+            # The region's aggregates go to the national benchmark with the publication, or neither does.
+            try:
+                publishing.publish_round(round_, simulated=simulated)
+            except publishing.PublishingError as error:
+                raise lifecycle.RoundError(
+                    _("The figures could not be sent to the national benchmark: %(reason)s")
+                    % {"reason": error}
+                ) from error
     if new_state == Round.State.CLOSED:
         queue_scoring(round_)
     return round_

@@ -45,7 +45,7 @@ def simulate_past_round(
     )
     round_ = lifecycle.transition(round_, Round.State.CLOSED, actor)
     scoring.score_round(round_)
-    return closing.change_state(round_, Round.State.PUBLISHED, actor)
+    return closing.change_state(round_, Round.State.PUBLISHED, actor, simulated=True)
 
 
 def _sample(invited: list[Participant], takers: int, seed: int) -> list[Participant]:

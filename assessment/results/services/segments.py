@@ -3,52 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Final
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from benchmark.segments import DIMENSIONS, label
 
-# dimension -> (label, ordered keys with their labels)
-DIMENSIONS: Final[dict[str, tuple[Promise, tuple[tuple[str, Promise | str], ...]]]] = {
-    "status": (_("Employment status"), (("PNS", "PNS"), ("PPPK", "PPPK"))),
-    "position_type": (
-        _("Position type"),
-        (("struktural", _("Structural")), ("fungsional", _("Functional")), ("pelaksana", _("Executive"))),
-    ),
-    "rank_group": (
-        _("Rank group"),
-        (
-            ("I", _("PNS group I")),
-            ("II", _("PNS group II")),
-            ("III", _("PNS group III")),
-            ("IV", _("PNS group IV")),
-            ("PPPK", "PPPK"),
-            ("", _("Not recorded")),
-        ),
-    ),
-    "age_band": (
-        _("Age"),
-        (
-            ("<30", _("under 30")),
-            ("30-39", "30–39"),
-            ("40-49", "40–49"),
-            ("50+", _("50 and over")),
-            ("", _("Not recorded")),
-        ),
-    ),
-    "sex": (_("Sex"), (("L", _("Male")), ("P", _("Female")))),
-    "education": (
-        _("Education"),
-        (
-            ("SMA-", _("Secondary school or lower")),
-            ("D1-D3", "D1–D3"),
-            ("S1/D4", "S1/D4"),
-            ("S2", "S2"),
-            ("S3", "S3"),
-            ("", _("Not recorded")),
-        ),
-    ),
-}
+__all__ = ["DIMENSIONS", "age_band", "education_group", "label", "rank_group"]
 
 
 def rank_group(status: str, rank: str) -> str:
@@ -83,10 +41,3 @@ def education_group(level: str) -> str:
         "S2": "S2",
         "S3": "S3",
     }.get(level, "")
-
-
-def label(dimension: str, key: str) -> str:
-    for k, text in DIMENSIONS[dimension][1]:
-        if k == key:
-            return str(text)
-    return key

@@ -10,9 +10,9 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from assessment.people import tabular
 from assessment.people.nip import NipError, normalise_nip
-from assessment.people.tabular import (
+from frontend import tabular
+from frontend.tabular import (
     Cell,
     Formula,
     Table,

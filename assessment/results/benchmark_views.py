@@ -1,0 +1,118 @@
+"""A region's own benchmark page: where it stands among regions, its publications, its naming choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import access
+from accounts.roles import Role
+from assessment.results.services import publishing
+from assessment.rounds.models import Round
+from benchmark import presentation
+from benchmark.models import Naming, Publication
+from benchmark.services import national
+from benchmark.services import publishing as benchmark
+
+ADMIN = [Role.REGION_ADMIN]
+STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
+
+
+def _standing(region: Any, latest: Publication) -> dict[str, Any]:
+    """The region against every region and its province, for the round's instrument and year."""
+    filters = national.resolve(latest.instrument, latest.period)
+    rows = national.regions(filters)
+    province_rows = [r for r in rows if r.province_code == region.province_code]
+    named = set(Naming.objects.filter(named=True).values_list("region_code", flat=True))
+    names = presentation.peer_names(province_rows, named, region.code)
+    nat = national.weighted("all", "all", rows)
+    province = national.weighted(region.province_name, region.province_code, province_rows)
+    edges, counts = national.distribution(rows)
+    return {
+        "filters": filters,
+        "national": nat,
+        "province": province,
+        "percentile": national.percentile(rows, region.code),
+        "province_percentile": national.percentile(province_rows, region.code),
+        "rank": next((r.rank for r in rows if r.code == region.code), None),
+        "regions": len(rows),
+        # An anonymised peer's size would name it as surely as its name: shown only for named ones.
+        "peers": [(names[r.code], r, r.code == region.code, names[r.code] == r.name) for r in province_rows],
+        "peer_chart": presentation.ranking_chart(province_rows, names, nat.mean) if province_rows else None,
+        "distribution": presentation.region_distribution(edges, counts, latest.mean),
+        "areas": presentation.profile_charts(
+            {"mean": latest.mean, "area_means": latest.area_means, "figures": latest.figures}, nat
+        ),
+        "simulated": any(r.simulated for r in rows),
+    }
+
+
+@access(roles=STAFF)
+def region_benchmark(request: HttpRequest) -> HttpResponse:
+    region = request.region  # type: ignore[attr-defined]
+    publications = list(Publication.objects.filter(region_code=region.code).order_by("-held_on"))
+    keys = {p.round_key: p for p in publications}
+    rounds = [
+        (r, keys.get(publishing.round_key(r)))
+        for r in Round.objects.filter(state=Round.State.PUBLISHED).order_by("-created_at")
+    ]
+    latest = next((p for p in publications if not p.suppressed), None)
+    context = {
+        "region": region,
+        "rounds": rounds,
+        "publications": publications,
+        "latest": latest,
+        "standing": _standing(region, latest) if latest is not None else None,
+        "cells": presentation.cell_tables(latest.figures) if latest is not None else [],
+        "named": benchmark.is_named(region.code),
+        "is_admin": request.user.role == Role.REGION_ADMIN,  # type: ignore[union-attr]
+    }
+    return render(request, "results/benchmark.html", context)
+
+
+@access(roles=ADMIN)
+@require_http_methods(["POST"])
+def benchmark_naming(request: HttpRequest) -> HttpResponse:
+    named = request.POST.get("named") == "on"
+    benchmark.set_naming(request.region.code, named)  # type: ignore[attr-defined]
+    messages.success(
+        request,
+        _("Other regions now see your region's name.")
+        if named
+        else _("Other regions now see your region without its name."),
+    )
+    return redirect("region_benchmark")
+
+
+@access(roles=ADMIN)
+@require_http_methods(["POST"])
+def benchmark_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    if publishing.withdraw_round(round_):
+        messages.success(request, _("The round's figures were withdrawn from the national benchmark."))
+    else:
+        messages.info(request, _("This round has no figures in the national benchmark."))
+    return redirect("region_benchmark")
+
+
+@access(roles=ADMIN)
+@require_http_methods(["POST"])
+def benchmark_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    round_ = get_object_or_404(Round, pk=pk)
+    try:
+        publishing.publish_round(round_)
+    except publishing.PublishingError as error:
+        messages.error(
+            request,
+            _("The figures could not be sent to the national benchmark: %(reason)s") % {"reason": error},
+        )
+    else:
+        messages.success(
+            request, _("The round's figures are in the national benchmark (they replace earlier ones).")
+        )
+    return redirect("region_benchmark")

@@ -1,0 +1,165 @@
+"""What a region sends to the national benchmark when it publishes a round: aggregates, nothing personal.
+
+The round's scores are summed here, inside the region, into the plain figures of a
+``benchmark.disclosure.Release`` (the region and its six breakdowns); only those figures go to
+``benchmark.services.publishing``, which protects, audits and writes them to the public schema.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+import numpy as np
+from django.db import connection
+from django.utils.translation import gettext as _
+from numpy.typing import NDArray
+
+from assessment.results.models import Score
+from assessment.results.services import segments
+from assessment.results.services.aggregates import HISTOGRAM_EDGES
+from assessment.rounds.models import Participant, Round
+from assessment.scoring import DEFAULT_CUTS, group_mean_ci, score_to_level
+from benchmark import disclosure
+from benchmark.models import Publication
+from benchmark.services import publishing as benchmark
+from tenants.models import Region
+from tenants.schemas import current_schema
+
+AREAS = 5
+EDGES = np.array(HISTOGRAM_EDGES)
+# The overall level is a function of the index, with its cuts on histogram edges: the disclosure rule must
+# know, or a level count minus a histogram bin would expose the people between them.
+LEVEL_STARTS = (0, *(int(np.searchsorted(EDGES, cut)) for cut in DEFAULT_CUTS.score_at_cut))
+LEVEL_NESTING = disclosure.Nesting("level", "histogram", LEVEL_STARTS)
+VECTOR_SIZES = {"histogram": len(EDGES) - 1, "level": 4, **{f"area{a + 1}_level": 4 for a in range(AREAS)}}
+
+
+@dataclass(frozen=True)
+class People:
+    """One row per participant: the index, the five area scores and the segment keys."""
+
+    index: NDArray[np.float64]
+    areas: NDArray[np.float64]  # (n, 5)
+    segments: Mapping[str, Sequence[str]]
+
+
+def _counts(values: NDArray[np.integer], size: int, offset: int = 0) -> tuple[int, ...]:
+    return tuple(int(c) for c in np.bincount(values - offset, minlength=size)[:size])
+
+
+def _cell(index: NDArray[np.float64], areas: NDArray[np.float64]) -> disclosure.Cell:
+    n = int(index.shape[0])
+    if n == 0:
+        return disclosure.Cell(0, vectors={name: (0,) * size for name, size in VECTOR_SIZES.items()})
+    summary = group_mean_ci(index)
+    stats = {"sd": summary.sd, "ci_low": summary.low, "ci_high": summary.high}
+    bins = np.clip(np.searchsorted(EDGES, index, side="right") - 1, 0, len(EDGES) - 2)
+    vectors = {
+        "histogram": _counts(bins, len(EDGES) - 1),
+        "level": _counts(score_to_level(index), 4, offset=1),
+        **{f"area{a + 1}_level": _counts(score_to_level(areas[:, a]), 4, offset=1) for a in range(AREAS)},
+    }
+    means = {"index": float(index.mean())}
+    means.update({f"area{a + 1}": float(areas[:, a].mean()) for a in range(AREAS)})
+    return disclosure.Cell(n, means, {k: float(v) for k, v in stats.items() if not math.isnan(v)}, vectors)
+
+
+def release_from_people(people: People, eligible: int | None) -> disclosure.Release:
+    """The region total and one breakdown per segment dimension; keys outside the known categories are
+    counted under "" (not recorded), so every breakdown partitions the participants."""
+    index = np.clip(np.asarray(people.index, dtype=np.float64), 1.0, 4.0)
+    areas = np.asarray(people.areas, dtype=np.float64).reshape(-1, AREAS)
+    # A missing area score (an area without answered items) counts at the person's index, so that the
+    # n-weighted means of every breakdown add up exactly to the total's.
+    areas = np.clip(np.where(np.isnan(areas), index[:, None], areas), 1.0, 4.0)
+    tables = []
+    for dimension in benchmark.DIMENSIONS:
+        known = [key for key, _label in segments.DIMENSIONS[dimension][1]]
+        column = np.array([v if v in known else "" for v in people.segments[dimension]], dtype=object)
+        keys = known if "" in known else [*known, ""]
+        cells = {key: _cell(index[column == key], areas[column == key]) for key in keys}
+        if "" not in known and cells[""].n == 0:
+            del cells[""]
+        tables.append(disclosure.Table(dimension, cells))
+    return disclosure.Release(
+        _cell(index, areas), tables, eligible=eligible, value_range=(1.0, 4.0), nestings=(LEVEL_NESTING,)
+    )
+
+
+def people_of_round(round_: Round) -> People:
+    """The scores of a round as arrays, read in one query (the areas' scores straight from the JSON)."""
+    sql = f"""
+        SELECT s.index, {", ".join(f"(s.areas->{a}->>'score')::float8" for a in range(AREAS))},
+               s.status, s.position_type, s.rank_group, s.age_band, s.sex, s.education
+        FROM {Score._meta.db_table} s WHERE s.round_id = %s ORDER BY s.id
+    """  # noqa: S608 - only constants are formatted in
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [round_.pk])
+        rows = cursor.fetchall()
+    data = list(zip(*rows, strict=True)) if rows else [()] * (1 + AREAS + len(benchmark.DIMENSIONS))
+    index = np.array(data[0], dtype=np.float64)
+    areas = np.array(
+        [[np.nan if v is None else v for v in col] for col in data[1 : 1 + AREAS]], dtype=np.float64
+    )
+    segment_columns = data[1 + AREAS :]
+    return People(
+        index=index,
+        areas=areas.T.reshape(-1, AREAS),
+        segments={dim: list(col) for dim, col in zip(benchmark.DIMENSIONS, segment_columns, strict=True)},
+    )
+
+
+PublishingError = benchmark.PublishingError
+
+
+def round_key(round_: Round) -> str:
+    return f"{current_schema()}:{round_.pk}"
+
+
+def held_on(round_: Round, tz: tzinfo) -> date:
+    first = round_.sessions.order_by("starts_at").first()
+    moment = first.starts_at if first is not None else round_.created_at
+    return moment.astimezone(tz).date()
+
+
+def current_region() -> Region:
+    """The region whose schema is active (a fake tenant in a bare ``schema_context`` has no code)."""
+    return Region.objects.get(schema_name=current_schema())
+
+
+def figures_of_round(round_: Round, region: Region, simulated: bool = False) -> benchmark.RoundFigures:
+    people = people_of_round(round_)
+    eligible = Participant.objects.filter(round=round_).count()
+    bank = round_.bank
+    return benchmark.RoundFigures(
+        region_code=region.code,
+        round_key=round_key(round_),
+        round_name=round_.name,
+        held_on=held_on(round_, region.tzinfo),
+        instrument=f"{bank.code} {bank.version}",
+        release=release_from_people(people, eligible),
+        simulated=simulated,
+    )
+
+
+def publish_round(round_: Round, *, simulated: bool | None = None) -> Publication:
+    """Send a published round's aggregates to the benchmark (again: the new figures replace the old).
+    ``simulated`` None keeps the mark of the figures it replaces."""
+    if round_.state != Round.State.PUBLISHED:
+        raise benchmark.PublishingError(_("Only a published round goes to the national benchmark."))
+    region = current_region()
+    if simulated is None:
+        earlier = publication_of(round_)
+        simulated = earlier.simulated if earlier is not None else False
+    return benchmark.publish(figures_of_round(round_, region, simulated))
+
+
+def withdraw_round(round_: Round) -> bool:
+    return benchmark.withdraw(current_region().code, round_key(round_))
+
+
+def publication_of(round_: Round) -> Publication | None:
+    return Publication.objects.filter(region_code=current_region().code, round_key=round_key(round_)).first()

@@ -1,0 +1,264 @@
+"""Labels, charts and tables of the benchmark pages, from the national figures (server-side SVG)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from benchmark import segments
+from benchmark.services import national
+from frontend import charts
+from tenants import wilayah
+
+# The five areas of the national instrument (DigComp), in area order: the benchmark's vocabulary.
+AREA_NAMES = (
+    gettext_lazy("Information and data literacy"),
+    gettext_lazy("Communication and collaboration"),
+    gettext_lazy("Digital content creation"),
+    gettext_lazy("Safety"),
+    gettext_lazy("Problem solving"),
+)
+KINDS = segments.KINDS
+kind_label = segments.kind_label
+# How an anonymised peer is called: the kind is public knowledge, the letter follows the ranking.
+PEER_WORDS = {
+    wilayah.Kind.PROVINSI: "Provinsi",
+    wilayah.Kind.KABUPATEN: "Kabupaten",
+    wilayah.Kind.KOTA: "Kota",
+}
+
+
+def _dc() -> bool:
+    """Decimal comma in Indonesian, point in English: charts follow the page's language."""
+    return (get_language() or "id").split("-")[0] != "en"
+
+
+def two(value: float | None) -> float | None:
+    """Two decimals rounded half up, as the tables' ``floatformat`` does, so a chart and a table agree."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def _twos(values: Sequence[float | None]) -> list[float | None]:
+    return [two(v) for v in values]
+
+
+def _safe(svg: str) -> SafeString:
+    return mark_safe(svg)  # noqa: S308  # frontend.charts escapes every label it draws
+
+
+def area_labels() -> list[str]:
+    return [f"{k}. {name}" for k, name in enumerate(AREA_NAMES, start=1)]
+
+
+def level_names() -> list[str]:
+    return [_("Level %(n)s") % {"n": n} for n in (1, 2, 3, 4)]
+
+
+def provinces() -> list[tuple[str, str]]:
+    return [(r.code, r.province_name) for r in wilayah.official_regions().values() if r.kind == "provinsi"]
+
+
+def letters(k: int) -> str:
+    """A, B, ..., Z, AA, AB, ...: the k-th (0-based) anonymous label."""
+    out = ""
+    k += 1
+    while k:
+        k, rest = divmod(k - 1, 26)
+        out = string.ascii_uppercase[rest] + out
+    return out
+
+
+def peer_names(rows: Sequence[national.RegionRow], named: set[str], me: str | None) -> dict[str, str]:
+    """Names for a region's view of its peers: itself and regions that opted in by name; the others as
+    "Kabupaten A", "Kota B"..., lettered in ranking order so the label gives nothing beyond the rank."""
+    out: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for row in rows:  # rows come ranked
+        if row.code == me or row.code in named:
+            out[row.code] = row.name
+        else:
+            k = counters.get(row.kind, 0)
+            counters[row.kind] = k + 1
+            out[row.code] = f"{PEER_WORDS.get(row.kind, row.kind)} {letters(k)}"
+    return out
+
+
+def segment_tables(overview: national.Overview) -> list[dict[str, Any]]:
+    out = []
+    for dimension, figures in overview.segments.items():
+        rows = [{"label": segments.label(dimension, f.key), "figure": f} for f in figures]
+        out.append({"dimension": dimension, "title": str(segments.DIMENSIONS[dimension][0]), "rows": rows})
+    return out
+
+
+def overview_charts(overview: national.Overview) -> dict[str, SafeString]:
+    out: dict[str, SafeString] = {}
+    dc = _dc()
+    trend = overview.trend
+    if trend:
+        out["trend"] = _safe(
+            charts.trend(
+                [f.label for f in trend],
+                _twos([f.mean for f in trend]),
+                title=_("National index by year"),
+                decimal_comma=dc,
+            )
+        )
+    edges, counts = overview.distribution
+    if counts:
+        out["distribution"] = _safe(
+            charts.histogram(
+                edges, counts, title=_("Regions by index"), x_label=_("index (1–4)"), decimal_comma=dc
+            )
+        )
+    nat = overview.national
+    if nat.mean is not None:
+        out["areas"] = _safe(
+            charts.area_bars(
+                area_labels(), _twos(nat.area_means), title=_("National mean per area"), decimal_comma=dc
+            )
+        )
+    if overview.level_shares:
+        out["levels"] = _safe(
+            charts.level_shares(
+                [_("Index")],
+                [overview.level_shares],
+                level_names=level_names(),
+                title=_("Share per level"),
+                decimal_comma=dc,
+            )
+        )
+    if overview.provinces:
+        provinces = overview.provinces
+        out["provinces"] = _safe(
+            charts.ranked_intervals(
+                [f.label for f in provinces],
+                _twos([f.mean for f in provinces]),  # type: ignore[arg-type]
+                _twos([f.ci_low for f in provinces]),  # type: ignore[arg-type]
+                _twos([f.ci_high for f in provinces]),  # type: ignore[arg-type]
+                title=_("Index by province"),
+                reference=two(nat.mean),
+                reference_label=_("national"),
+                decimal_comma=dc,
+            )
+        )
+        out["province_areas"] = _safe(
+            charts.heat_map(
+                [f.label for f in provinces],
+                [str(k) for k in range(1, 6)],
+                [_twos(f.area_means) for f in provinces],
+                title=_("Provinces by area"),
+                decimal_comma=dc,
+            )
+        )
+    return out
+
+
+def ranking_chart(
+    rows: Sequence[national.RegionRow], names: dict[str, str], reference: float | None
+) -> SafeString:
+    return _safe(
+        charts.ranked_intervals(
+            [f"{r.rank}. {names.get(r.code, r.name)}" for r in rows],
+            [two(r.mean) or 0.0 for r in rows],
+            [two(r.ci_low) or 0.0 for r in rows],
+            [two(r.ci_high) or 0.0 for r in rows],
+            title=_("Regions ranked, with 95-percent intervals"),
+            reference=two(reference),
+            reference_label=_("national"),
+            decimal_comma=_dc(),
+        )
+    )
+
+
+def profile_charts(latest: dict[str, Any], nat: national.Figure | None) -> dict[str, SafeString]:
+    out: dict[str, SafeString] = {}
+    if latest.get("suppressed") or latest.get("mean") is None:
+        return out
+    dc = _dc()
+    out["areas"] = _safe(
+        charts.area_bars(
+            area_labels(),
+            _twos(latest["area_means"]),
+            reference=_twos(nat.area_means) if nat is not None and nat.area_means else None,
+            reference_label=_("national"),
+            title=_("Mean per area"),
+            decimal_comma=dc,
+        )
+    )
+    total = latest["figures"].get("total", {})
+    groups = total.get("vectors", {}).get("level", [])
+    if groups and len(groups) == 4 and total.get("n"):
+        shares = [g["count"] / total["n"] for g in groups]
+        out["levels"] = _safe(
+            charts.level_shares(
+                [_("Index")],
+                [shares],
+                level_names=level_names(),
+                title=_("Share per level"),
+                decimal_comma=dc,
+            )
+        )
+    return out
+
+
+def trend_chart(publications: Sequence[dict[str, Any]]) -> SafeString | None:
+    points = [p for p in reversed(publications) if p.get("mean") is not None]
+    if len(points) < 2:
+        return None
+    return _safe(
+        charts.trend(
+            [f"{p['period']}" for p in points],
+            _twos([p["mean"] for p in points]),
+            title=_("Index by round"),
+            decimal_comma=_dc(),
+        )
+    )
+
+
+def cell_tables(figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """A publication's breakdowns for display, in each breakdown's own order: published cells with their
+    values, hidden ones marked; empty groups left out (a zero says only that nobody is in it)."""
+    out = []
+    for dimension, (title, categories) in segments.DIMENSIONS.items():
+        table = (figures.get("tables") or {}).get(dimension)
+        if table is None:
+            continue
+        cells = table.get("cells") or {}
+        rows = []
+        for key, text in categories:
+            cell = cells.get(key)
+            if cell is None or cell.get("n") == 0:
+                continue
+            rows.append(
+                {
+                    "label": str(text),
+                    "hidden": bool(cell.get("suppressed")),
+                    "n": cell.get("n"),
+                    "mean": (cell.get("means") or {}).get("index"),
+                }
+            )
+        out.append({"title": str(title), "hidden": bool(table.get("suppressed")), "rows": rows})
+    return out
+
+
+def region_distribution(
+    edges: Sequence[float], counts: Sequence[int], mine: float | None
+) -> SafeString | None:
+    """The regions' index histogram, its title saying where this region falls."""
+    if not counts:
+        return None
+    dc = _dc()
+    title = _("Regions by index")
+    if mine is not None:
+        shown = f"{two(mine):.2f}"
+        title = _("Regions by index (yours: %(value)s)") % {"value": shown.replace(".", ",") if dc else shown}
+    return _safe(charts.histogram(edges, counts, title=title, x_label=_("index (1–4)"), decimal_comma=dc))

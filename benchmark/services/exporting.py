@@ -1,0 +1,74 @@
+"""The portal's downloads: the ranked regions under the chosen filters, as CSV or XLSX."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+from django.utils.translation import gettext as _
+
+from benchmark.segments import kind_label
+from benchmark.services import national
+from frontend.tabular import write_csv, write_xlsx
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def query(filters: national.Filters) -> str:
+    """The filters as a query string, for links that keep them."""
+    params = {
+        "versi": filters.instrument,
+        "tahun": filters.period or "",
+        "provinsi": filters.province,
+        "jenis": filters.kind,
+    }
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def ranking_file(
+    rows: Sequence[national.RegionRow], filters: national.Filters, fmt: str
+) -> tuple[bytes, str, str]:
+    if fmt not in FORMATS:
+        raise ValueError(fmt)
+    headers = [
+        _("Rank"),
+        _("Code"),
+        _("Region"),
+        _("Kind"),
+        _("Province"),
+        _("Round"),
+        _("Held on"),
+        _("Participants"),
+        _("Eligible"),
+        _("Index"),
+        _("Lower bound (95%)"),
+        _("Upper bound (95%)"),
+        *[_("Area %(n)s") % {"n": a} for a in range(1, 6)],
+        _("Simulated"),
+    ]
+    body = [
+        [
+            r.rank,
+            r.code,
+            r.name,
+            kind_label(r.kind),
+            r.province_name,
+            r.round_name,
+            r.held_on,
+            r.participants,
+            r.eligible,
+            r.mean,
+            r.ci_low,
+            r.ci_high,
+            *r.area_means,
+            r.simulated,
+        ]
+        for r in rows
+    ]
+    stem = f"ikd-peringkat-{filters.instrument.replace(' ', '-')}-{filters.period or ''}".rstrip("-")
+    if fmt == "csv":
+        return write_csv(headers, body), FORMATS[fmt], f"{stem}.csv"
+    return write_xlsx(headers, body, sheet_title=_("Ranking")), FORMATS[fmt], f"{stem}.xlsx"

@@ -1,0 +1,384 @@
+"""National figures from what is published now: weighted by participants, always with their counts.
+
+Everything here reads only the benchmark's own tables (protected figures), never a region's schema, and
+builds national and group figures from published cells alone: suppressed regions and hidden cells are left
+out, not derived (subtracting published cells from a total built with them would expose hidden ones).
+Results are cached per benchmark generation, so a publication or a withdrawal shows at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, TypeVar, cast
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from benchmark.models import Publication, PublishedCell
+from benchmark.segments import DIMENSIONS as SEGMENT_KEYS
+from benchmark.services.publishing import AREAS, DIMENSIONS, generation
+from tenants import wilayah
+
+T = TypeVar("T")
+Z95 = 1.959964
+CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Filters:
+    instrument: str = ""
+    period: int | None = None
+    province: str = ""
+    kind: str = ""
+
+    def key(self) -> str:
+        return f"{self.instrument}|{self.period}|{self.province}|{self.kind}"
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """A region's latest published round in the chosen period (published figures only)."""
+
+    code: str
+    name: str
+    kind: str
+    province_code: str
+    province_name: str
+    publication: int
+    round_name: str
+    held_on: str
+    participants: int
+    eligible: int | None
+    mean: float
+    ci_low: float
+    ci_high: float
+    area_means: list[float]
+    simulated: bool
+    rank: int = 0
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A weighted mean over regions or published cells, with how many regions and people it stands on."""
+
+    label: str
+    key: str
+    regions: int
+    people: int
+    mean: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    area_means: list[float | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Overview:
+    filters: Filters
+    national: Figure
+    level_shares: list[float] | None
+    level_basis: tuple[int, int]  # people behind the level shares, of whom in merged level groups
+    trend: list[Figure]
+    provinces: list[Figure]
+    kinds: list[Figure]
+    segments: dict[str, list[Figure]]
+    distribution: tuple[list[float], list[int]]
+    simulated: bool
+
+
+def _cached(name: str, key: str, build: Callable[[], T]) -> T:
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
+    value = cache.get_or_set(f"benchmark:{generation()}:{name}:{digest}", build, CACHE_SECONDS)
+    return cast(T, value)
+
+
+def instruments() -> list[str]:
+    """Instrument versions with published rounds, the most recent first (they are never mixed)."""
+
+    def build() -> list[str]:
+        rows = (
+            Publication.objects.values("instrument")
+            .annotate(last=Max("held_on"), n=Count("id"))
+            .order_by("-last", "-n", "instrument")
+        )
+        return [row["instrument"] for row in rows]
+
+    return _cached("instruments", "", build)
+
+
+def periods(instrument: str) -> list[int]:
+    return _cached(
+        "periods",
+        instrument,
+        lambda: sorted(
+            set(Publication.objects.filter(instrument=instrument).values_list("period", flat=True))
+        ),
+    )
+
+
+def resolve(instrument: str = "", period: Any = None, province: str = "", kind: str = "") -> Filters:
+    """Filters from a request, unknown values replaced by defaults: the latest instrument and year."""
+    known = instruments()
+    chosen = instrument if instrument in known else (known[0] if known else "")
+    years = periods(chosen) if chosen else []
+    try:
+        year = int(period) if period not in (None, "") else None
+    except (TypeError, ValueError):
+        year = None
+    if year not in years:
+        year = years[-1] if years else None
+    provinces = {r.province_code for r in wilayah.official_regions().values()}
+    kinds = {wilayah.Kind.PROVINSI, wilayah.Kind.KABUPATEN, wilayah.Kind.KOTA}
+    return Filters(chosen, year, province if province in provinces else "", kind if kind in kinds else "")
+
+
+def _rows(filters: Filters) -> list[RegionRow]:
+    """Each region's latest unsuppressed round of the period and instrument, ranked by index."""
+    if not filters.instrument or filters.period is None:
+        return []
+    qs = Publication.objects.filter(
+        instrument=filters.instrument, period=filters.period, suppressed=False
+    ).order_by("region_code", "-held_on", "-published_at")
+    if filters.province:
+        qs = qs.filter(province_code=filters.province)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    fields = [
+        "id",
+        "region_code",
+        "region_name",
+        "kind",
+        "province_code",
+        "province_name",
+        "round_name",
+        "held_on",
+        "participants",
+        "eligible",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "area_means",
+        "simulated",
+    ]
+    latest = qs.distinct("region_code").values_list(*fields)
+    rows = [
+        RegionRow(
+            code=r[1],
+            name=r[2],
+            kind=r[3],
+            province_code=r[4],
+            province_name=r[5],
+            publication=r[0],
+            round_name=r[6],
+            held_on=r[7].isoformat(),
+            participants=r[8],
+            eligible=r[9],
+            mean=r[10],
+            ci_low=r[11] if r[11] is not None else r[10],
+            ci_high=r[12] if r[12] is not None else r[10],
+            area_means=list(r[13]),
+            simulated=r[14],
+        )
+        for r in latest
+    ]
+    rows.sort(key=lambda r: (-r.mean, r.code))
+    return [RegionRow(**{**asdict(r), "rank": i + 1}) for i, r in enumerate(rows)]
+
+
+def regions(filters: Filters) -> list[RegionRow]:
+    return _cached("rows", filters.key(), lambda: _rows(filters))
+
+
+def weighted(label: str, key: str, rows: Sequence[RegionRow]) -> Figure:
+    """Participant-weighted mean of regions; its interval from the regions' own intervals (independent
+    samples, so the variances add with the squared weights)."""
+    people = sum(r.participants for r in rows)
+    if not people:
+        return Figure(label, key, 0, 0, None)
+    mean = sum(r.participants * r.mean for r in rows) / people
+    variance = sum((r.participants / people) ** 2 * ((r.ci_high - r.ci_low) / (2 * Z95)) ** 2 for r in rows)
+    half = Z95 * math.sqrt(variance)
+    areas: list[float | None] = [
+        sum(r.participants * r.area_means[a] for r in rows if len(r.area_means) > a) / people
+        for a in range(AREAS)
+    ]
+    return Figure(label, key, len(rows), people, mean, mean - half, mean + half, areas)
+
+
+def _grouped(rows: Iterable[RegionRow], key: Callable[[RegionRow], tuple[str, str]]) -> list[Figure]:
+    groups: dict[tuple[str, str], list[RegionRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    figures = [weighted(label, k, members) for (k, label), members in groups.items()]
+    return sorted(figures, key=lambda f: (-(f.mean or 0), f.label))
+
+
+def _segments(publications: Sequence[int]) -> dict[str, list[Figure]]:
+    """National figures per segment from the published cells only (hidden cells are not estimated)."""
+    out: dict[str, list[Figure]] = {}
+    if not publications:
+        return out
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, *([0.0] * AREAS)])
+    cells = PublishedCell.objects.filter(publication_id__in=publications, dimension__in=DIMENSIONS)
+    for dimension, key, n, mean, areas in cells.values_list("dimension", "key", "n", "mean", "area_means"):
+        acc = sums[(dimension, key)]
+        acc[0] += 1
+        acc[1] += n
+        acc[2] += n * mean
+        for a in range(AREAS):
+            acc[3 + a] += n * areas[a]
+    for dimension in DIMENSIONS:
+        figures = []
+        for key, _text in SEGMENT_KEYS[dimension][1]:
+            found = sums.get((dimension, key))
+            if found is None or not found[1]:
+                continue
+            acc = found
+            figures.append(
+                Figure(
+                    key,  # labels are translated where shown: cached figures serve every language
+                    key,
+                    int(acc[0]),
+                    int(acc[1]),
+                    acc[2] / acc[1],
+                    area_means=[acc[3 + a] / acc[1] for a in range(AREAS)],
+                )
+            )
+        out[dimension] = figures
+    return out
+
+
+def _levels(publications: Sequence[int]) -> tuple[list[float] | None, tuple[int, int]]:
+    """National level shares from every region's published level groups. A group a region merged to
+    protect small counts ("levels 3-4") is split in the proportions of the levels where regions published
+    them apart; the second number of the basis says how many people sit in such merged groups."""
+    groups_by_region = list(
+        PublishedCell.objects.filter(publication_id__in=publications, dimension="region").values_list(
+            "levels", flat=True
+        )
+    )
+    exact = [0.0, 0.0, 0.0, 0.0]
+    for groups in groups_by_region:
+        for start, stop, count in groups or []:
+            if stop - start == 1:
+                exact[start] += count
+    counts = list(exact)
+    merged_people = 0
+    for groups in groups_by_region:
+        for start, stop, count in groups or []:
+            if stop - start > 1:
+                merged_people += count
+                weights = exact[start:stop]
+                total = sum(weights)
+                for k in range(start, stop):
+                    counts[k] += count * (exact[k] / total if total else 1 / (stop - start))
+    people = sum(counts)
+    if not people:
+        return None, (0, 0)
+    return [c / people for c in counts], (round(people), merged_people)
+
+
+def distribution(rows: Sequence[RegionRow], width: float = 0.1) -> tuple[list[float], list[int]]:
+    """Histogram of the regions' index, bins of ``width`` on the 1-4 scale covering the data."""
+    if not rows:
+        return [], []
+    lo = math.floor(min(r.mean for r in rows) / width) * width
+    hi = math.ceil(max(r.mean for r in rows) / width + 1e-9) * width
+    bins = max(1, round((hi - lo) / width))
+    edges = [round(lo + width * k, 4) for k in range(bins + 1)]
+    counts = [0] * bins
+    for r in rows:
+        counts[min(bins - 1, int((r.mean - lo) / width + 1e-9))] += 1
+    return edges, counts
+
+
+def _trend(filters: Filters) -> list[Figure]:
+    out = []
+    for year in periods(filters.instrument):
+        rows = regions(Filters(filters.instrument, year, filters.province, filters.kind))
+        out.append(weighted(str(year), str(year), rows))
+    return out
+
+
+def overview(filters: Filters) -> Overview:
+    def build() -> Overview:
+        rows = regions(filters)
+        ids = [r.publication for r in rows]
+        levels, basis = _levels(ids)
+        return Overview(
+            filters=filters,
+            national=weighted("all", "all", rows),
+            level_shares=levels,
+            level_basis=basis,
+            trend=_trend(filters),
+            provinces=_grouped(rows, lambda r: (r.province_code, r.province_name)),
+            kinds=_grouped(rows, lambda r: (r.kind, r.kind)),
+            segments=_segments(ids),
+            distribution=distribution(rows),
+            simulated=any(r.simulated for r in rows),
+        )
+
+    return _cached("overview", filters.key(), build)
+
+
+def percentile(rows: Sequence[RegionRow], code: str) -> float | None:
+    """Share of the other regions with a lower index, in percent (ties count half)."""
+    mine = next((r for r in rows if r.code == code), None)
+    others = [r for r in rows if r.code != code]
+    if mine is None or not others:
+        return None
+    below = sum(1 for r in others if r.mean < mine.mean) + 0.5 * sum(1 for r in others if r.mean == mine.mean)
+    return 100.0 * below / len(others)
+
+
+@dataclass(frozen=True)
+class Profile:
+    code: str
+    name: str
+    kind: str
+    province_code: str
+    province_name: str
+    publications: list[dict[str, Any]]  # every published round, newest first, with its figures
+
+
+def profile(code: str) -> Profile | None:
+    official = wilayah.get(code)
+    if official is None:
+        return None
+
+    def build() -> Profile:
+        pubs = Publication.objects.filter(region_code=official.code).order_by("-held_on", "-published_at")
+        items = [
+            {
+                "id": p.pk,
+                "round_name": p.round_name,
+                "period": p.period,
+                "held_on": p.held_on,
+                "instrument": p.instrument,
+                "simulated": p.simulated,
+                "published_at": p.published_at,
+                "suppressed": p.suppressed,
+                "participants": p.participants,
+                "eligible": p.eligible,
+                "mean": p.mean,
+                "sd": p.sd,
+                "ci_low": p.ci_low,
+                "ci_high": p.ci_high,
+                "area_means": p.area_means,
+                "figures": p.figures,
+            }
+            for p in pubs
+        ]
+        return Profile(
+            official.code,
+            official.name,
+            official.kind,
+            official.province_code,
+            official.province_name,
+            items,
+        )
+
+    return _cached("profile", official.code, build)

@@ -1,0 +1,125 @@
+"""The national portal on the public site: for national viewers (and the platform operator)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from accounts.access import access
+from accounts.roles import Role
+from benchmark import presentation
+from benchmark.services import exporting, national
+
+PORTAL_ROLES = [Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR]
+SORTS = {"rank": None, "name": "name", "participants": "participants", "province": "province_name"}
+CHART_ROWS = 60  # a ranked chart stays readable up to this many regions; the table always has them all
+
+
+def filters_of(request: HttpRequest) -> national.Filters:
+    q = request.GET
+    return national.resolve(q.get("versi", ""), q.get("tahun"), q.get("provinsi", ""), q.get("jenis", ""))
+
+
+def _filter_context(filters: national.Filters) -> dict[str, Any]:
+    return {
+        "filters": filters,
+        "instruments": national.instruments(),
+        "periods": national.periods(filters.instrument) if filters.instrument else [],
+        "provinces": presentation.provinces(),
+        "kinds": presentation.KINDS,
+        "query": exporting.query(filters),
+    }
+
+
+@access(roles=PORTAL_ROLES)
+def portal(request: HttpRequest) -> HttpResponse:
+    filters = filters_of(request)
+    overview = national.overview(filters)
+    context = {
+        **_filter_context(filters),
+        "overview": overview,
+        "charts": presentation.overview_charts(overview),
+        "segment_tables": presentation.segment_tables(overview),
+        "kind_rows": [(presentation.kind_label(f.key), f) for f in overview.kinds],
+        "area_rows": list(zip(presentation.area_labels(), overview.national.area_means, strict=False)),
+    }
+    return render(request, "benchmark/portal.html", context)
+
+
+@access(roles=PORTAL_ROLES)
+def ranking(request: HttpRequest) -> HttpResponse:
+    filters = filters_of(request)
+    rows = national.regions(filters)
+    sort = request.GET.get("urut", "rank")
+    field = SORTS.get(sort)
+    ordered = sorted(rows, key=lambda r: getattr(r, field)) if field else list(rows)
+    if sort == "participants":
+        ordered.reverse()
+    nat = national.weighted("all", "all", rows)
+    chart = (
+        presentation.ranking_chart(rows, {r.code: r.name for r in rows}, nat.mean)
+        if 0 < len(rows) <= CHART_ROWS
+        else None
+    )
+    context = {
+        **_filter_context(filters),
+        "rows": ordered,
+        "national": nat,
+        "sort": sort if sort in SORTS else "rank",
+        "chart": chart,
+        "chart_rows": CHART_ROWS,
+        "simulated": any(r.simulated for r in rows),
+    }
+    return render(request, "benchmark/ranking.html", context)
+
+
+@access(roles=PORTAL_ROLES)
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in exporting.FORMATS:
+        raise Http404(_("Downloads come as CSV or XLSX."))
+    filters = filters_of(request)
+    content, content_type, name = exporting.ranking_file(national.regions(filters), filters, fmt)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@access(roles=PORTAL_ROLES)
+def region_profile(request: HttpRequest, code: str) -> HttpResponse:
+    profile = national.profile(code)
+    if profile is None:
+        raise Http404(_("No such region."))
+    latest = profile.publications[0] if profile.publications else None
+    comparison = None
+    nat: national.Figure | None = None
+    query = ""
+    if latest is not None and not latest["suppressed"]:
+        filters = national.resolve(latest["instrument"], latest["period"])
+        rows = national.regions(filters)
+        province_rows = [r for r in rows if r.province_code == profile.province_code]
+        nat = national.weighted("all", "all", rows)
+        query = exporting.query(filters)
+        comparison = {
+            "filters": filters,
+            "national": nat,
+            "province": national.weighted(profile.province_name, profile.province_code, province_rows),
+            "percentile": national.percentile(rows, profile.code),
+            "province_percentile": national.percentile(province_rows, profile.code),
+            "rank": next((r.rank for r in rows if r.code == profile.code), None),
+            "regions": len(rows),
+        }
+    context = {
+        "query": query,
+        "profile": profile,
+        "kind": presentation.kind_label(profile.kind),
+        "latest": latest,
+        "comparison": comparison,
+        "charts": presentation.profile_charts(latest, nat) if latest else {},
+        "trend": presentation.trend_chart(profile.publications),
+        "cells": presentation.cell_tables(latest["figures"]) if latest and not latest["suppressed"] else [],
+        "simulated": any(p["simulated"] for p in profile.publications),
+    }
+    return render(request, "benchmark/region.html", context)

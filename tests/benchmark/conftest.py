@@ -1,0 +1,26 @@
+"""Benchmark fixtures: simulated published rounds of a few real regions, through the publishing step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assessment.results.services import benchmark_simulation
+
+INSTRUMENT = "ikd-nasional 2026.1"
+# Kalimantan Timur (64) and a few regions elsewhere; 64.72 is region A's code (Samarinda).
+PEERS = ("64.01", "64.02", "64.71", "64.74", "31.71", "32.73", "35.78", "73.71")
+
+
+def publish_regions(
+    codes: tuple[str, ...] = PEERS, years: tuple[int, ...] = (2024, 2025), seed: int = 5
+) -> Any:
+    rounds = benchmark_simulation.plan(codes, years, seed=seed)
+    benchmark_simulation.publish_simulated(rounds, INSTRUMENT, seed=seed)
+    return rounds
+
+
+@pytest.fixture
+def published(db: Any) -> Any:
+    return publish_regions()

@@ -1,0 +1,344 @@
+"""Through a real browser: a national viewer walks the national portal and downloads the ranking; a region's
+admin sees where the region stands, peers anonymised, chooses to be named, withdraws a round and sends it
+again."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.contrib.sessions.models import Session as WebSession
+from django.core.management import call_command
+from django.template.defaultfilters import floatformat
+from django.utils import translation
+from django_tenants.utils import schema_context
+
+from accounts.models import User
+from accounts.roles import Role
+from assessment.instrument.models import (
+    Area,
+    Competence,
+    Framework,
+    Item,
+    ItemBank,
+    ParameterSet,
+    ProficiencyLevel,
+)
+from assessment.people.models import Employee, ImportJob, WorkUnit
+from assessment.results.models import Aggregate, Score, ScoringRun, TrainingCourse
+from assessment.results.services import publishing
+from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
+from benchmark import presentation
+from benchmark.models import Event, Generation, Naming, Publication
+from benchmark.services import national
+from tenants.models import Region
+from tests.assessment.results.conftest import scored_round
+from tests.benchmark.conftest import INSTRUMENT, PEERS, publish_regions
+from tests.browser.conftest import screenshot
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+VIEWER_EMAIL = "pemantau@tolokukur.go.id"
+ADMIN_EMAIL = "tolok@samarindakota.go.id"
+KALTIM = {"64.01", "64.02", "64.71", "64.74"}  # the simulated peers in Kalimantan Timur (province 64)
+KALTIM_NAMES = ("Kabupaten Paser", "Kabupaten Kutai Kartanegara", "Kota Balikpapan", "Kota Bontang")
+# A round's rows in the region's schema, in an order that deletes them (the units come after, leaves first).
+ROUND_MODELS = (
+    Score,
+    Aggregate,
+    ScoringRun,
+    TrainingCourse,
+    Answer,
+    Attempt,
+    Participant,
+    Session,
+    RoundEvent,
+    Round,
+    Employee,
+    ImportJob,
+)
+REGION_PEERS = ("64.01", "64.02", "64.71", "64.74", "31.71", "32.73")
+
+
+def shown(value: Any, digits: int = 2) -> str:
+    """A figure as the Indonesian pages show it (decimal comma, the template's own rounding)."""
+    with translation.override("id"):
+        return str(floatformat(value, digits))
+
+
+def counted(value: int) -> str:
+    with translation.override("id"):
+        return str(intcomma(value))
+
+
+def forget_benchmark() -> None:
+    """Every benchmark row in the public schema: publications (and their cells), namings, events and the
+    generation token."""
+    Publication.objects.all().delete()  # and their cells
+    for model in (Naming, Event, Generation):
+        model.objects.all().delete()
+
+
+def remove_public_user(email: str) -> None:
+    """Raw delete: the ORM's collector would look for the user's work units (a region's table) in the
+    public schema, which has none."""
+    users = User.objects.filter(email=email)
+    for model in (EmailAddress, Authenticator, User.groups.through, User.user_permissions.through):
+        model.objects.filter(user__in=users).delete()
+    users._raw_delete(users.db)
+
+
+def session_keys() -> set[str]:
+    return set(WebSession.objects.values_list("session_key", flat=True))
+
+
+def end_sessions_since(before: set[str]) -> None:
+    """The sessions the browser signed in with (in the current schema)."""
+    WebSession.objects.exclude(session_key__in=before).delete()
+
+
+def sign_in(page: Any, base: str, email: str) -> None:
+    page.goto(f"{base}/akun/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base}/")
+
+
+def download(page: Any, selector: str, folder: Path) -> Path:
+    with page.expect_download() as info:
+        page.locator(selector).first.click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(str(target))
+    return target
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "the CSV starts with a BOM, for Excel"
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def column(page: Any, table: str, index: int) -> list[str]:
+    cells = page.locator(f"{table} tbody tr td:nth-child({index})")
+    return [text.strip() for text in cells.all_inner_texts()]
+
+
+def names(page: Any) -> list[str]:
+    return page.locator("#ranking tbody td:nth-child(2) a").all_inner_texts()
+
+
+# --- The national portal, as a national viewer -------------------------------------------------------------
+
+
+@pytest.fixture
+def portal(committed: None) -> Iterator[Any]:
+    sessions = session_keys()
+    try:
+        publish_regions()  # PEERS in 2024 and 2025, simulated, through the real publishing step
+        yield make_user(None, Role.NATIONAL_VIEWER, email=VIEWER_EMAIL)
+    finally:
+        forget_benchmark()
+        remove_public_user(VIEWER_EMAIL)
+        end_sessions_since(sessions)
+
+
+def test_national_viewer_walks_the_portal_and_downloads_the_ranking(
+    portal: Any, web_port: int, desktop: Any, tmp_path: Path
+) -> None:
+    base = f"http://localhost:{web_port}"
+    everything = national.resolve(INSTRUMENT, 2025)
+    rows = national.regions(everything)
+    nat = national.weighted("all", "all", rows)
+    assert len(rows) == len(PEERS)
+
+    page = desktop.new_page()
+    sign_in(page, base, VIEWER_EMAIL)
+    page.locator("nav.main-nav a[href='/nasional/']").click()
+    page.wait_for_url(f"{base}/nasional/")
+
+    # The overview: the latest instrument and year, every region, weighted by participants.
+    assert page.locator("#national-index").inner_text() == shown(nat.mean)
+    assert page.locator("#national-regions").inner_text() == str(len(PEERS))
+    assert page.locator("#national-people").inner_text() == counted(nat.people)
+    assert page.locator("#versi").input_value() == INSTRUMENT
+    assert page.locator("#tahun").input_value() == "2025"
+    assert page.locator("#simulated-note").is_visible()
+    assert page.locator("main svg[role=img]").count() >= 4  # trend, distribution, areas, levels, provinces
+    assert page.locator("#kinds tbody tr").count() == 2  # kabupaten and kota
+    assert page.locator("#areas tbody tr").count() == 5
+    assert page.locator("#provinces tbody tr").count() == 5  # 64, 31, 32, 35, 73
+    assert page.locator("table.segment-table").count() >= 1
+    screenshot(page, "benchmark-portal-1280")
+
+    # Only Kalimantan Timur: the figures are those of its four regions.
+    page.locator("#provinsi").select_option("64")
+    page.locator("form[role=search] button[type=submit]").click()
+    page.wait_for_url("**/nasional/?*provinsi=64*")
+    kaltim = national.regions(national.resolve(INSTRUMENT, 2025, province="64"))
+    assert {r.code for r in kaltim} == KALTIM
+    kaltim_nat = national.weighted("all", "all", kaltim)
+    assert page.locator("#provinsi").input_value() == "64"
+    assert page.locator("#national-regions").inner_text() == "4"
+    assert page.locator("#national-people").inner_text() == counted(kaltim_nat.people)
+    assert page.locator("#national-index").inner_text() == shown(kaltim_nat.mean)
+    assert page.locator("#provinces tbody tr").count() == 1
+
+    # The ranking keeps the filter; sorted by name; with its chart (few enough regions).
+    page.locator("nav.subnav a[href*='/nasional/peringkat/']").click()
+    page.wait_for_url("**/nasional/peringkat/?*provinsi=64*")
+    assert page.locator("#ranking tbody tr").count() == 4
+    assert names(page) == [r.name for r in kaltim]  # by index, best first
+    assert column(page, "#ranking", 5) == [shown(r.mean) for r in kaltim]
+    assert page.locator("main section.card svg[role=img]").count() == 1
+    page.locator("p.ordering a[href$='urut=name']").click()
+    page.wait_for_url("**/nasional/peringkat/?*urut=name*")
+    assert names(page) == sorted(KALTIM_NAMES)
+    screenshot(page, "benchmark-ranking-1280")
+    filtered = csv_rows(download(page, "nav.subnav a[href*='/nasional/unduh.csv']", tmp_path))
+    assert [row[1] for row in filtered[1:]] == [r.code for r in kaltim]
+
+    # A region's profile: its latest round, where it stands nationally, its groups, its rounds.
+    page.locator("#ranking a", has_text="Kota Balikpapan").click()
+    page.wait_for_url(f"{base}/nasional/wilayah/64.71/")
+    latest = Publication.objects.filter(region_code="64.71", period=2025).get()
+    assert page.locator("h1").inner_text() == "Kota Balikpapan"
+    assert page.locator("#profile-index").inner_text() == shown(latest.mean)
+    rank = next(r.rank for r in rows if r.code == "64.71")
+    assert page.locator("#profile-rank").inner_text() == f"{rank} / {len(PEERS)}"
+    assert page.locator("#rounds tbody tr").count() == 2  # 2024 and 2025
+    tables = presentation.cell_tables(latest.figures)
+    hidden = sum(row["hidden"] for t in tables if not t["hidden"] for row in t["rows"])
+    assert hidden > 0  # a handful of people without a recorded age: too few to show
+    assert page.locator(".hidden-cell").count() == hidden
+    assert page.locator(".hidden-cell").first.inner_text() == "disembunyikan (< 10 orang)"
+    screenshot(page, "benchmark-region-1280")
+
+    # The downloads: every region of the latest year, ranked, as CSV; the same as XLSX.
+    path = download(page, "nav.subnav a[href*='/nasional/unduh.csv']", tmp_path)
+    assert path.name == f"ikd-peringkat-{INSTRUMENT.replace(' ', '-')}-2025.csv"
+    table = csv_rows(path)
+    assert table[0][:5] == ["Peringkat", "Kode", "Daerah", "Jenis", "Provinsi"], table[0]
+    assert len(table) == 1 + len(PEERS)
+    assert [row[1] for row in table[1:]] == [r.code for r in rows]
+    assert [row[0] for row in table[1:]] == [str(k) for k in range(1, len(PEERS) + 1)]
+    assert [row[7] for row in table[1:]] == [str(r.participants) for r in rows]
+    xlsx = download(page, "nav.subnav a[href*='/nasional/unduh.xlsx']", tmp_path)
+    assert xlsx.read_bytes().startswith(b"PK")
+
+    # The overview at phone width.
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{base}/nasional/")
+    assert page.locator("#national-index").inner_text() == shown(nat.mean)
+    screenshot(page, "benchmark-portal-360")
+
+
+# --- A region's benchmark page, as its admin ---------------------------------------------------------------
+
+
+@pytest.fixture
+def region_round(committed: None) -> Iterator[tuple[Region, Round, Publication]]:
+    region = Region.objects.get(code="64.72")
+    with schema_context(region.schema_name):
+        sessions = session_keys()
+    try:
+        call_command("load_instrument")
+        with schema_context(region.schema_name):
+            round_ = scored_round(region, employees=150, takers=140)  # published: in the benchmark
+            publication = publishing.publication_of(round_)
+        assert publication is not None
+        publish_regions(REGION_PEERS, years=(publication.period,))
+        make_user(region, Role.REGION_ADMIN, email=ADMIN_EMAIL)
+        yield region, round_, publication
+    finally:
+        forget_benchmark()
+        with schema_context(region.schema_name):
+            for model in ROUND_MODELS:
+                model.objects.all().delete()
+            while WorkUnit.objects.exists():  # leaves first: a parent unit is protected
+                WorkUnit.objects.filter(children__isnull=True).delete()
+            User.objects.exclude(email="admin@samarinda.go.id").delete()
+            end_sessions_since(sessions)
+        # Raw deletes: the ORM's collector would look for rounds in the public schema, which has none.
+        for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
+            model.objects.all()._raw_delete(model.objects.db)
+
+
+def test_region_admin_sees_standing_names_withdraws_and_sends_again(
+    region_round: tuple[Region, Round, Publication], web_port: int, desktop: Any
+) -> None:
+    region, round_, publication = region_round
+    base = f"http://samarinda.localhost:{web_port}"
+    filters = national.resolve(publication.instrument, publication.period)
+    rows = national.regions(filters)
+    assert len(rows) == 1 + len(REGION_PEERS)
+    percentile = national.percentile(rows, region.code)
+    assert percentile is not None
+
+    page = desktop.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # should withdrawing ever ask first
+    sign_in(page, base, ADMIN_EMAIL)
+    page.locator("nav.main-nav a[href='/tolok-ukur/']").click()
+    page.wait_for_url(f"{base}/tolok-ukur/")
+
+    # The region's own figures against the country's, and its province's peers without their names.
+    assert page.locator("#own-index").inner_text() == shown(publication.mean)
+    assert page.locator("#national-index").inner_text() == shown(national.weighted("all", "all", rows).mean)
+    assert page.locator("#own-percentile").inner_text() == shown(percentile, 0)
+    peers = page.locator("#peers")
+    assert peers.locator("tbody tr").count() == 5  # Samarinda and the four simulated Kaltim regions
+    assert peers.locator("tr.row-flagged").inner_text().count("Kota Samarinda") == 1
+    text = peers.inner_text()
+    assert not [name for name in KALTIM_NAMES if name in text]
+    assert "Kota A" in text
+    assert "Kabupaten A" in text
+    assert "Kabupaten B" in text
+    rounds = page.locator("#benchmark-rounds tbody tr", has_text=round_.name)
+    assert rounds.locator("td").nth(2).inner_text() == counted(publication.participants)
+    screenshot(page, "benchmark-region-admin-1280")
+
+    # Shown by name to other regions.
+    checkbox = page.locator("#naming-form input[name=named]")
+    assert not checkbox.is_checked()
+    checkbox.check()
+    page.locator("#naming-form button[type=submit]").click()
+    page.locator(".messages .alert", has_text="Daerah lain kini melihat nama daerah Anda.").wait_for()
+    assert page.locator("#naming-form input[name=named]").is_checked()
+    assert Naming.objects.get(region_code=region.code).named
+
+    # Withdrawn: out of the benchmark, and the page says so.
+    rounds.locator("form[action$='/tarik/'] button[type=submit]").click()
+    page.locator(".messages .alert", has_text="Angka ronde ini ditarik dari tolok ukur nasional.").wait_for()
+    assert "tidak ada di tolok ukur" in rounds.inner_text()
+    assert page.locator("#own-index").count() == 0
+    assert rounds.locator("form[action$='/tarik/']").count() == 0
+    with schema_context(region.schema_name):
+        assert publishing.publication_of(round_) is None
+    assert region.code not in {r.code for r in national.regions(filters)}
+
+    # Sent again: back in, with the same figures.
+    rounds.locator("form[action$='/kirim/'] button[type=submit]").click()
+    page.locator(".messages .alert", has_text="Angka ronde ini sudah ada di tolok ukur nasional").wait_for()
+    assert page.locator("#own-index").inner_text() == shown(publication.mean)
+    assert "tidak ada di tolok ukur" not in rounds.inner_text()
+    assert rounds.locator("form[action$='/tarik/']").count() == 1
+    with schema_context(region.schema_name):
+        again = publishing.publication_of(round_)
+    assert again is not None
+    assert (again.participants, again.mean, again.simulated) == (140, publication.mean, False)
+    actions = Event.objects.filter(region_code=region.code).order_by("at").values_list("action", flat=True)
+    assert list(actions) == ["published", "withdrawn", "published"]
+
+    screenshot(page, "benchmark-region-admin-after-1280")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    assert page.locator("#own-index").is_visible()
+    screenshot(page, "benchmark-region-admin-360")
