@@ -177,6 +177,7 @@ def test_national_viewer_walks_the_portal_and_downloads_the_ranking(
     assert page.locator("#areas tbody tr").count() == 5
     assert page.locator("#provinces tbody tr").count() == 5  # 64, 31, 32, 35, 73
     assert page.locator("table.segment-table").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # no sideways scrolling
     screenshot(page, "benchmark-portal-1280")
 
     # Only Kalimantan Timur: the figures are those of its four regions.
@@ -238,6 +239,7 @@ def test_national_viewer_walks_the_portal_and_downloads_the_ranking(
     page.set_viewport_size({"width": 360, "height": 780})
     page.goto(f"{base}/nasional/")
     assert page.locator("#national-index").inner_text() == shown(nat.mean)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "benchmark-portal-360")
 
 
@@ -341,4 +343,5 @@ def test_region_admin_sees_standing_names_withdraws_and_sends_again(
     page.set_viewport_size({"width": 360, "height": 780})
     page.reload()
     assert page.locator("#own-index").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "benchmark-region-admin-360")
