@@ -6,12 +6,13 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.access import access
 from accounts.roles import Role
 from benchmark import presentation
-from benchmark.services import exporting, national
+from benchmark.services import exporting, national, publishing
 
 PORTAL_ROLES = [Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR]
 SORTS = {"rank": None, "name": "name", "participants": "participants", "province": "province_name"}
@@ -66,6 +67,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **_filter_context(filters),
+        "generation": publishing.generation(),
         "rows": ordered,
         "national": nat,
         "sort": sort if sort in SORTS else "rank",
@@ -81,7 +83,11 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in exporting.FORMATS:
         raise Http404(_("Downloads come as CSV or XLSX."))
     filters = filters_of(request)
-    content, content_type, name = exporting.ranking_file(national.regions(filters), filters, fmt)
+    content, content_type, name = national.cached(
+        f"export-{fmt}",
+        f"{filters.key()}|{get_language()}",
+        lambda: exporting.ranking_file(national.regions(filters), filters, fmt),
+    )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
