@@ -99,6 +99,9 @@ def _bump() -> None:
     # A random token rather than a counter: a rolled-back change never leaves a value that a later,
     # different change would take again (which would serve figures cached for the first).
     Generation.objects.update_or_create(pk=1, defaults={"value": secrets.randbits(62)})
+    from benchmark.tasks import queue_warm_portal  # the task module imports the national figures
+
+    transaction.on_commit(queue_warm_portal)
 
 
 def generation() -> int:

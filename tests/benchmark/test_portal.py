@@ -170,3 +170,27 @@ def test_portal_shows_no_personal_fields(published: Any, viewer: Client) -> None
         assert not (found & forbidden), url
     stored = json.dumps(list(Publication.objects.values("figures")))
     assert not any(f'"{word}"' in stored for word in forbidden)
+
+
+def test_after_a_publication_the_portal_figures_are_built_in_the_background(
+    published: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    from benchmark import tasks
+
+    cache.delete(tasks.PENDING)  # an earlier test's change, never run without a worker
+    with mock.patch.object(tasks.warm_portal, "delay") as delay:
+        with django_capture_on_commit_callbacks() as callbacks:
+            publish_regions(("64.02",), years=(2025,), seed=11)
+        assert len(callbacks) == 1  # one round published
+        for callback in callbacks:
+            callback()
+        callback()  # a second change while the first warm-up is pending queues nothing more
+    delay.assert_called_once()
+    tasks.warm_portal()
+    with mock.patch.object(national, "_rows", side_effect=AssertionError("built again")):
+        assert len(national.regions(national.resolve(INSTRUMENT, 2025))) == len(PEERS)
+        assert national.overview(national.resolve(INSTRUMENT, 2024)).national.regions == len(PEERS)
