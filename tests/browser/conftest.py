@@ -112,3 +112,55 @@ def celery_worker(django_db_setup: Any) -> Iterator[str]:
     app.conf.task_default_queue = previous
     worker.terminate()
     worker.wait(timeout=30)
+
+
+def download(page: Any, selector: str, folder: Path) -> Path:
+    """Click the first match of ``selector`` and save the file it downloads into ``folder``."""
+    with page.expect_download() as info:
+        page.locator(selector).first.click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(str(target))
+    return target
+
+
+def forget_benchmark() -> None:
+    """Every benchmark row in the public schema: publications (and their cells), namings, events and the
+    generation token."""
+    from benchmark.models import Event, Generation, Naming, Publication
+
+    Publication.objects.all().delete()
+    for model in (Naming, Event, Generation):
+        model.objects.all().delete()
+
+
+def remove_scored_rounds(region: Any) -> None:
+    """What ``scored_round`` committed: the region's rounds, people and users (its first admin stays),
+    the instrument, and what publishing the rounds sent to the benchmark."""
+    from django_tenants.utils import schema_context
+
+    from accounts.models import User
+    from assessment.instrument.models import (
+        Area,
+        Competence,
+        Framework,
+        Item,
+        ItemBank,
+        ParameterSet,
+        ProficiencyLevel,
+    )
+    from assessment.people.models import Employee, ImportJob, WorkUnit
+    from assessment.results.models import Aggregate, Score, ScoringRun, TrainingCourse
+    from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
+
+    forget_benchmark()
+    with schema_context(region.schema_name):
+        for model in (Score, Aggregate, ScoringRun, TrainingCourse, Answer, Attempt, Participant, Session):
+            model.objects.all().delete()
+        for model in (RoundEvent, Round, Employee, ImportJob):
+            model.objects.all().delete()
+        while WorkUnit.objects.exists():  # leaves first: a parent unit is protected
+            WorkUnit.objects.filter(children__isnull=True).delete()
+        User.objects.exclude(email="admin@samarinda.go.id").delete()
+    # Raw deletes: the ORM's collector would look for rounds in the public schema, which has none.
+    for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
+        model.objects.all()._raw_delete(model.objects.db)

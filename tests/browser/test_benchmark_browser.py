@@ -22,26 +22,15 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.roles import Role
-from assessment.instrument.models import (
-    Area,
-    Competence,
-    Framework,
-    Item,
-    ItemBank,
-    ParameterSet,
-    ProficiencyLevel,
-)
-from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.results.models import Aggregate, Score, ScoringRun, TrainingCourse
 from assessment.results.services import publishing
-from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
+from assessment.rounds.models import Round
 from benchmark import presentation
-from benchmark.models import Event, Generation, Naming, Publication
+from benchmark.models import Event, Naming, Publication
 from benchmark.services import national
 from tenants.models import Region
 from tests.assessment.results.conftest import scored_round
 from tests.benchmark.conftest import INSTRUMENT, PEERS, publish_regions
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import download, forget_benchmark, remove_scored_rounds, screenshot
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -50,21 +39,6 @@ VIEWER_EMAIL = "pemantau@tolokukur.go.id"
 ADMIN_EMAIL = "tolok@samarindakota.go.id"
 KALTIM = {"64.01", "64.02", "64.71", "64.74"}  # the simulated peers in Kalimantan Timur (province 64)
 KALTIM_NAMES = ("Kabupaten Paser", "Kabupaten Kutai Kartanegara", "Kota Balikpapan", "Kota Bontang")
-# A round's rows in the region's schema, in an order that deletes them (the units come after, leaves first).
-ROUND_MODELS = (
-    Score,
-    Aggregate,
-    ScoringRun,
-    TrainingCourse,
-    Answer,
-    Attempt,
-    Participant,
-    Session,
-    RoundEvent,
-    Round,
-    Employee,
-    ImportJob,
-)
 REGION_PEERS = ("64.01", "64.02", "64.71", "64.74", "31.71", "32.73")
 
 
@@ -77,14 +51,6 @@ def shown(value: Any, digits: int = 2) -> str:
 def counted(value: int) -> str:
     with translation.override("id"):
         return str(intcomma(value))
-
-
-def forget_benchmark() -> None:
-    """Every benchmark row in the public schema: publications (and their cells), namings, events and the
-    generation token."""
-    Publication.objects.all().delete()  # and their cells
-    for model in (Naming, Event, Generation):
-        model.objects.all().delete()
 
 
 def remove_public_user(email: str) -> None:
@@ -111,14 +77,6 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base}/")
-
-
-def download(page: Any, selector: str, folder: Path) -> Path:
-    with page.expect_download() as info:
-        page.locator(selector).first.click()
-    target = folder / info.value.suggested_filename
-    info.value.save_as(str(target))
-    return target
 
 
 def csv_rows(path: Path) -> list[list[str]]:
@@ -261,17 +219,9 @@ def region_round(committed: None) -> Iterator[tuple[Region, Round, Publication]]
         make_user(region, Role.REGION_ADMIN, email=ADMIN_EMAIL)
         yield region, round_, publication
     finally:
-        forget_benchmark()
         with schema_context(region.schema_name):
-            for model in ROUND_MODELS:
-                model.objects.all().delete()
-            while WorkUnit.objects.exists():  # leaves first: a parent unit is protected
-                WorkUnit.objects.filter(children__isnull=True).delete()
-            User.objects.exclude(email="admin@samarinda.go.id").delete()
             end_sessions_since(sessions)
-        # Raw deletes: the ORM's collector would look for rounds in the public schema, which has none.
-        for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
-            model.objects.all()._raw_delete(model.objects.db)
+        remove_scored_rounds(region)
 
 
 def test_region_admin_sees_standing_names_withdraws_and_sends_again(

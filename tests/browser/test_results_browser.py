@@ -11,24 +11,13 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from accounts.models import User
 from accounts.roles import Role
-from assessment.instrument.models import (
-    Area,
-    Competence,
-    Framework,
-    Item,
-    ItemBank,
-    ParameterSet,
-    ProficiencyLevel,
-)
-from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.results.models import Aggregate, Score, ScoringRun, TrainingCourse
-from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
+from assessment.results.models import Aggregate, Score
+from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import codes
 from tenants.models import Region
 from tests.assessment.results.conftest import scored_round
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import download, remove_scored_rounds, screenshot
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -42,24 +31,7 @@ def published(committed: None) -> Iterator[tuple[Region, Round, Any]]:
         round_ = scored_round(region, employees=150, takers=130)
     admin = make_user(region, Role.REGION_ADMIN, email="hasil@samarindakota.go.id")
     yield region, round_, admin
-    with schema_context(region.schema_name):
-        for model in (Score, Aggregate, ScoringRun, TrainingCourse, Answer, Attempt, Participant, Session):
-            model.objects.all().delete()
-        for model in (RoundEvent, Round, Employee, ImportJob):
-            model.objects.all().delete()
-        while WorkUnit.objects.exists():  # leaves first: a parent unit is protected
-            WorkUnit.objects.filter(children__isnull=True).delete()
-        User.objects.exclude(email="admin@samarinda.go.id").delete()
-    for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
-        model.objects.all()._raw_delete(model.objects.db)
-
-
-def download(page: Any, selector: str, folder: Path) -> Path:
-    with page.expect_download() as info:
-        page.locator(selector).first.click()
-    target = folder / info.value.suggested_filename
-    info.value.save_as(str(target))
-    return target
+    remove_scored_rounds(region)
 
 
 def test_employee_result_region_dashboard_roadmap_and_exports(
