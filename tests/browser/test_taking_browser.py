@@ -66,7 +66,13 @@ def sign_in(page: Any, base: str, region: Region) -> None:
     page.locator("#consent").check()
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base}/tes/kerjakan/")
-    page.locator(".option").first.wait_for()
+    item_shown(page)
+
+
+def item_shown(page: Any) -> None:
+    """Wait for the item on screen: its options, or the list of an ordering item (which has no
+    ``.option``), as the form's shuffled order may put one first."""
+    page.locator("#item fieldset.options").wait_for()
 
 
 def choose(page: Any, nth: int) -> str:
@@ -101,7 +107,7 @@ def test_offline_answers_survive_a_reload_and_are_stored_once(
     page.locator("#connection").wait_for()
     screenshot(page, "taking-offline-360")
     page.reload()  # offline: the service worker serves the page, the answers come from this device
-    page.locator(".option").first.wait_for()
+    item_shown(page)
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_function(
@@ -140,7 +146,7 @@ def test_the_timer_runs_out_and_the_test_submits_itself(
     with schema_context(region.schema_name):  # the server's clock says the time is nearly up
         Attempt.objects.update(deadline_at=timezone.now() + timedelta(seconds=4))
     page.reload()
-    page.locator(".option").first.wait_for()
+    item_shown(page)
     page.wait_for_url(f"{base}/tes/selesai/", timeout=30_000)
     with schema_context(region.schema_name):
         attempt = Attempt.objects.get()
