@@ -13,6 +13,7 @@ from accounts.access import access
 from accounts.roles import Role
 from benchmark import presentation
 from benchmark.services import exporting, national, publishing
+from frontend.downloads import attachment
 
 PORTAL_ROLES = [Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR]
 SORTS = {"rank": None, "name": "name", "participants": "participants", "province": "province_name"}
@@ -88,9 +89,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         f"{filters.key()}|{get_language()}",
         lambda: exporting.ranking_file(national.regions(filters), filters, fmt),
     )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(content, name, content_type)
 
 
 @access(roles=PORTAL_ROLES)

@@ -123,6 +123,8 @@ DEMO_SEEDERS: list[str] = [
 
 MIDDLEWARE = [
     "tenants.middleware.RegionMiddleware",
+    # A NUL byte in the address or a form is refused (400) before a view sends it to PostgreSQL.
+    "config.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +218,10 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+# Confirmation keys stored in each region's schema, not HMAC-signed primary keys: a signed key names an
+# EmailAddress by its number only, and numbers repeat across schemas, so a key earned on one region's site
+# would verify another region's admin (and that verification is what lets a region be approved).
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
@@ -266,6 +272,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"IKD ASN <noreply@{BASE_DOMAIN}>")
 # Signup is for government offices: the admin's address must be on one of these domains (empty: any).
 SIGNUP_EMAIL_DOMAINS = env_list("SIGNUP_EMAIL_DOMAINS", "go.id")
+# Each signup claims a region and a schema: at most this many (count, seconds) per client address and for
+# the whole platform (config.ratelimit); a refused one answers 429. Offices share NAT addresses, but one
+# office signs up one region: ten an hour is ample.
+SIGNUP_RATE_PER_CLIENT = (10, 3600)
+SIGNUP_RATE_OVERALL = (60, 3600)
 
 # --- API ---
 REST_FRAMEWORK = {

@@ -29,6 +29,7 @@ PUBLIC_LINKS = [
     ("national_portal", _("National benchmark"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("national_ranking", _("Regions ranked"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
+    ("operator_approvals", _("Approvals"), (Role.PLATFORM_OPERATOR,)),
     ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]
 

@@ -1,15 +1,87 @@
-"""A4 documents the app prints (code sheets, reports, results): one page layout for all of them."""
+"""A4 documents the app prints (code sheets, reports, results): one page layout, and the one way text
+gets into them.
+
+ReportLab's ``Paragraph`` reads its text as markup, and acts on it while the paragraph is *made*: an
+``<img src>`` opens a local file or fetches a URL and embeds the image, ``<a href>`` plants a link,
+an unknown tag (``<script>``) raises.  Names that users type (units, rounds, employees, courses) must
+therefore never reach ``Paragraph`` as markup.  So, for every document:
+
+* ``paragraph(text, style)`` is the only way to make a paragraph.  Plain ``str`` is text: ``&``, ``<``
+  and ``>`` are escaped, so a unit called ``<img src=...>`` is printed as it is written.
+* Markup comes only as ``Markup``, built by ``markup(template, **values)`` from a template written in
+  code, each value escaped (as Django's ``format_html``).  Concatenating ``Markup`` with a ``str``
+  gives a plain ``str`` again, so a mistake prints tags rather than running them.
+* The markup of a paragraph may use only a few typographic tags (bold, italic, line break, ...): even
+  a template gone wrong cannot load an image or plant a link (``ValueError``, a bug to fix).
+* ReportLab trusts no URL scheme (``rl_config.trustedSchemes``): nothing a document names is fetched
+  from the network.  It reads the setting when it first opens a resource, which comes after this
+  module is imported by every document builder.
+* Table cells given as ``str`` are drawn as they are (never parsed) and may hold data unescaped.
+
+Only this module makes ``Paragraph`` objects (``tests/frontend/test_pdf_injection.py`` checks the
+source tree), so a fix to how text enters a PDF lands here once.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+from html import escape
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+__all__ = ["FOOTER", "Markup", "build", "markup", "paragraph", "text"]
 
 FOOTER = "Indeks Kompetensi Digital ASN (IKD)"
+
+# With trustedHosts None ReportLab fetches any URL; with a host list and no trusted scheme it refuses
+# every URL (http, https, ftp, file and data alike) before opening it.
+rl_config.trustedHosts = ["localhost.invalid"]
+rl_config.trustedSchemes = []
+
+# Typographic tags the templates may use; none of them loads anything or links anywhere.
+_ALLOWED_TAGS = frozenset({"b", "i", "u", "em", "strong", "br", "sup", "super", "sub", "strike"})
+_TAG = re.compile(r"<\s*/?\s*([A-Za-z][\w:-]*)([^>]*)>")
+# C0 controls other than tab and newline mean nothing in print and upset some PDF viewers.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class Markup(str):
+    """ReportLab paragraph markup written in this code base; make it with ``markup()``."""
+
+    __slots__ = ()
+
+
+def text(value: object) -> str:
+    """``value`` as paragraph text: control characters dropped, ``& < >`` escaped."""
+    return escape(_CONTROL.sub("", str(value)), quote=False)
+
+
+def markup(template: str, /, **values: object) -> Markup:
+    """``template`` (trusted: written in code, never built from data) with each ``{name}`` replaced
+    by the matching value, escaped: ``markup("<b>{round}</b> — kode akses", round=round_.name)``."""
+    result = template.format_map({name: text(value) for name, value in values.items()})
+    _check(result)
+    return Markup(result)
+
+
+def _check(content: str) -> None:
+    for tag, attributes in _TAG.findall(content):
+        if tag.lower() not in _ALLOWED_TAGS or attributes.strip(" /"):
+            raise ValueError(f"PDF markup may not use <{tag}{attributes}>")
+
+
+def paragraph(content: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of ``content``: ``Markup`` as it is (checked again), any other ``str`` as text."""
+    if isinstance(content, Markup):
+        _check(content)
+        return Paragraph(str(content), style)
+    return Paragraph(text(content), style)
 
 
 def _footer(canvas: Any, document: Any) -> None:

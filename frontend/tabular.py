@@ -18,7 +18,9 @@ Values keep their type (XLSX: ``str``/``int``/``float``/``datetime``/``bool``; C
 apostrophe is dropped and non-breaking spaces become spaces; empty cells are ``None``.
 
 Writing (``write_xlsx``, ``write_csv``, ``template_xlsx``) neutralises formula injection: a text cell
-starting with ``= + - @`` (or tab/CR) gets a leading apostrophe and is stored as text.
+starting with ``= + - @`` (or tab/CR) gets a leading apostrophe and is stored as text.  Every CSV and
+XLSX the app hands out is written here (``tests/frontend/test_export_injection.py`` walks every
+download route with hostile names, and fails on a ``csv.writer`` or a workbook made elsewhere).
 
 Pure Python plus openpyxl; messages are in Indonesian because operators see them as they are.
 """

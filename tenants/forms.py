@@ -1,4 +1,4 @@
-"""Forms of the public site: signup and the operator's status change."""
+"""Forms of the public site: signup, the operator's status change and decision on a region's claim."""
 
 from __future__ import annotations
 
@@ -57,6 +57,15 @@ class SignupForm(forms.Form):
         choices=[("", _("Automatic (from the province)")), *Region.TimeZone.choices],
     )
     admin_full_name = forms.CharField(label=_("Admin's full name"), max_length=150)
+    admin_position = forms.CharField(
+        label=_("Position and office"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "E.g. “Kepala Bidang Pengembangan SDM, BKPSDM”. The platform operator checks every new "
+            "region before it joins the national benchmark; this helps."
+        ),
+    )
     admin_email = forms.EmailField(
         label=_("Admin's official email"),
         help_text=_("An address of your government office (go.id)."),
@@ -124,6 +133,7 @@ class SignupForm(forms.Form):
             admin_email=data.get("admin_email") or "",
             password=data.get("password") or "",
             time_zone=data.get("time_zone") or "",
+            admin_position=data.get("admin_position") or "",
         )
 
     def signup_request(self) -> SignupRequest:
@@ -137,4 +147,13 @@ class StatusChangeForm(forms.Form):
         required=False,
         max_length=300,
         help_text=_("Required to suspend or close; shown to the region's users."),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for rejecting"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Mailed to the person who signed up. The region's site and data are deleted."),
     )

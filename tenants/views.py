@@ -1,4 +1,9 @@
-"""Public-site views of the tenants app: signup, the official region list, the operator console."""
+"""Public-site views of the tenants app: signup, the official region list, the operator console.
+
+Signup is rate-limited per client and overall (config.ratelimit) before it provisions anything; a refusal
+answers 429 with the wait. The operator console holds the queue of claims waiting for approval, and each
+region's page carries the decision (tenants.services.approval).
+"""
 
 from __future__ import annotations
 
@@ -21,10 +26,11 @@ from rest_framework.views import APIView
 from accounts.access import access
 from accounts.roles import Role
 from accounts.services import issue_login_token
+from config import ratelimit
 from tenants import wilayah
-from tenants.forms import SignupForm, StatusChangeForm
-from tenants.models import Region
-from tenants.services import catalogue, status
+from tenants.forms import RejectForm, SignupForm, StatusChangeForm
+from tenants.models import AuditEvent, Region
+from tenants.services import approval, catalogue, status
 from tenants.services.signup import SignupError, register_region
 
 
@@ -41,6 +47,15 @@ def region_url(request: HttpRequest, slug: str, path: str = "/") -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Counted once the form is valid, i.e. for each attempt to claim a region (a schema each).
+        refusal = ratelimit.check(
+            request,
+            "signup",
+            ratelimit.Rate(*settings.SIGNUP_RATE_PER_CLIENT),
+            ratelimit.Rate(*settings.SIGNUP_RATE_OVERALL),
+        )
+        if refusal is not None:
+            return _too_many_signups(request, refusal)
         try:
             result = register_region(form.signup_request())
         except SignupError as exc:
@@ -55,6 +70,20 @@ def signup(request: HttpRequest) -> HttpResponse:
             path = reverse("login_token", urlconf=settings.ROOT_URLCONF, kwargs={"token": token})
             return HttpResponseRedirect(region_url(request, result.region.slug, path))
     return render(request, "tenants/signup.html", {"form": form, "base_domain": settings.BASE_DOMAIN})
+
+
+def _too_many_signups(request: HttpRequest, refusal: ratelimit.Refusal) -> HttpResponse:
+    minutes = max(1, -(-refusal.retry_after // 60))
+    if refusal.scope == "client":
+        message = _(
+            "Too many regions were registered from your network. Please try again in %(minutes)s minutes."
+        )
+    else:
+        message = _("Registration is very busy right now. Please try again in %(minutes)s minutes.")
+    context = {"title": _("Too many registrations"), "message": message % {"minutes": minutes}}
+    response = render(request, "frontend/error.html", context, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 class OfficialRegionSerializer(serializers.Serializer):
@@ -106,6 +135,7 @@ def operator_regions(request: HttpRequest) -> HttpResponse:
         "statuses": Region.Status.choices,
         "counts": counts,
         "total": sum(counts.values()),
+        "pending": Region.objects.filter(approval=Region.Approval.PENDING).count(),
     }
     return render(request, "tenants/operator/regions.html", context)
 
@@ -133,12 +163,88 @@ def operator_region(request: HttpRequest, code: str) -> HttpResponse:
                 % {"region": region.name, "status": region.get_status_display()},
             )
             return redirect("operator_region", code=region.code)
+    return _region_page(request, region, form=form)
+
+
+def _region_page(
+    request: HttpRequest,
+    region: Region,
+    *,
+    form: StatusChangeForm | None = None,
+    reject_form: RejectForm | None = None,
+    status_code: int = 200,
+) -> HttpResponse:
+    region = approval.refresh_claim(region)
     context = {
         "region": region,
         "size": catalogue.sizes([region.schema_name])[region.schema_name],
-        "form": form,
+        "form": form or StatusChangeForm(initial={"status": region.status}),
+        "reject_form": reject_form or RejectForm(),
         "changes": region.status_changes.all()[:50],
+        "decisions": AuditEvent.objects.filter(region_code=region.code)[:50],
         "domains": region.domains.all(),
         "site_url": region_url(request, region.slug),
     }
-    return render(request, "tenants/operator/region.html", context)
+    return render(request, "tenants/operator/region.html", context, status=status_code)
+
+
+@access(roles=[Role.PLATFORM_OPERATOR])
+def operator_approvals(request: HttpRequest) -> HttpResponse:
+    """The queue: every claim not yet approved, oldest first, and the latest decisions."""
+    regions = approval.pending_regions()
+    context = {
+        "rows": [(region, region_url(request, region.slug)) for region in regions],
+        "decisions": AuditEvent.objects.all()[:30],
+    }
+    return render(request, "tenants/operator/approvals.html", context)
+
+
+def _after_decision(request: HttpRequest, code: str) -> HttpResponse:
+    if request.POST.get("back") == "queue":
+        return redirect("operator_approvals")
+    return redirect("operator_region", code=code)
+
+
+@access(roles=[Role.PLATFORM_OPERATOR])
+@require_http_methods(["POST"])
+def operator_region_approve(request: HttpRequest, code: str) -> HttpResponse:
+    region = get_object_or_404(Region, code=code)
+    try:
+        approval.approve(region, actor=request.user.get_username(), site_url=region_url(request, region.slug))
+    except approval.ApprovalError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(region)s is approved and may publish to the national benchmark; the admin was emailed.")
+            % {"region": region.name},
+        )
+    return _after_decision(request, region.code)
+
+
+@access(roles=[Role.PLATFORM_OPERATOR])
+@require_http_methods(["POST"])
+def operator_region_reject(request: HttpRequest, code: str) -> HttpResponse:
+    region = get_object_or_404(Region, code=code)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _region_page(request, region, reject_form=form, status_code=400)
+    try:
+        approval.reject(
+            region,
+            actor=request.user.get_username(),
+            reason=form.cleaned_data["reason"],
+            signup_url=request.build_absolute_uri(reverse("signup")),
+        )
+    except approval.ApprovalError as exc:
+        messages.error(request, str(exc))
+        return redirect("operator_region", code=region.code)
+    messages.success(
+        request,
+        _(
+            "The registration of %(region)s was rejected and its site deleted; "
+            "the code %(code)s is free again."
+        )
+        % {"region": region.name, "code": region.code},
+    )
+    return redirect("operator_approvals")

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 from accounts.roles import Role
 from accounts.services import create_user
 from tenants.models import Domain, Region
-from tenants.services import provisioning
+from tenants.services import approval, provisioning
 from tenants.services.signup import SignupRequest, register_region
 
 PASSWORD = "Uji-Coba-Kuat-2026"
@@ -30,8 +30,10 @@ def signup_request(code: str = "64.02", slug: str = "kukar", **overrides: Any) -
     return SignupRequest(**values)
 
 
-def make_region(code: str = "64.02", slug: str = "kukar", **overrides: Any) -> Region:
-    return register_region(signup_request(code, slug, **overrides)).region
+def make_region(code: str = "64.02", slug: str = "kukar", approved: bool = True, **overrides: Any) -> Region:
+    """A region through the real signup; approved (as after review) unless ``approved=False``."""
+    region = register_region(signup_request(code, slug, **overrides)).region
+    return approval.approve_seeded(region, actor="tests") if approved else region
 
 
 def make_user(

@@ -20,10 +20,10 @@ from assessment.people.models import Employee, ImportJob, WorkUnit
 from assessment.people.services import employees as register
 from assessment.people.services import importing, units
 from assessment.people.tasks import commit_import, progress_key
+from frontend.downloads import CSV, XLSX, attachment
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_units(request: HttpRequest) -> Any:
@@ -165,16 +165,14 @@ def employee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def employee_export(request: HttpRequest, kind: str) -> HttpResponse:
     qs = register.search("", None, "", "all", units=_visible_units(request))
     content = register.export(qs, "csv" if kind == "csv" else "xlsx")
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if kind == "csv" else XLSX)
-    response["Content-Disposition"] = f'attachment; filename="pegawai.{"csv" if kind == "csv" else "xlsx"}"'
-    return response
+    if kind == "csv":
+        return attachment(content, "pegawai.csv", CSV)
+    return attachment(content, "pegawai.xlsx", XLSX)
 
 
 @access(roles=ADMIN)
 def import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(register.import_template(), content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="templat-impor-pegawai.xlsx"'
-    return response
+    return attachment(register.import_template(), "templat-impor-pegawai.xlsx", XLSX)
 
 
 @access(roles=ADMIN)

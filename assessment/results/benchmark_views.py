@@ -18,6 +18,7 @@ from benchmark import presentation
 from benchmark.models import Naming, Publication
 from benchmark.services import national
 from benchmark.services import publishing as benchmark
+from tenants.services import approval
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
@@ -71,6 +72,8 @@ def region_benchmark(request: HttpRequest) -> HttpResponse:
         "cells": presentation.cell_tables(latest.figures) if latest is not None else [],
         "named": benchmark.is_named(region.code),
         "is_admin": request.user.role == Role.REGION_ADMIN,  # type: ignore[union-attr]
+        # A region not approved yet is told why it cannot publish and what to do (the service refuses too).
+        "publish_refusal": approval.publish_refusal(region),
     }
     return render(request, "results/benchmark.html", context)
 

@@ -1,22 +1,25 @@
 """Exports of results: per employee (XLSX, CSV), the region's and a unit's report, an employee's own
-result and the roadmap (PDF, XLSX). Documents are in Indonesian: they are printed and filed."""
+result and the roadmap (PDF, XLSX). Documents are in Indonesian: they are printed and filed.
+
+Names (region, round, unit, employee, course) come from users: they enter a PDF only through
+``frontend.pdf`` (``paragraph`` escapes plain text; ``markup`` fills trusted templates with escaped
+values) and a spreadsheet only through ``frontend.tabular`` (formula-safe)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from html import escape as _e  # names go into reportlab's markup
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from assessment.results.models import Aggregate, Score
 from assessment.results.planning import LearningPlan, Roadmap
 from assessment.results.services import reading, segments
 from assessment.rounds.models import Round
-from frontend.pdf import build
+from frontend.pdf import build, markup, paragraph
 from frontend.tabular import write_csv, write_xlsx
 
 LEVELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat Mahir"}
@@ -101,16 +104,25 @@ def region_report_pdf(
     region = Aggregate.objects.filter(round=round_, dimension="region").first()
     subject = unit_name or ("Unit yang dikoordinasi" if unit_ids is not None else region_name)
     story: list[Any] = [
-        Paragraph(f"<b>Laporan Indeks Kompetensi Digital ASN</b><br/>{_e(region_name)}", styles["Title"]),
-        Paragraph(f"{_e(round_.name)} — {_e(subject)}", styles["Heading3"]),
+        paragraph(
+            markup("<b>Laporan Indeks Kompetensi Digital ASN</b><br/>{region}", region=region_name),
+            styles["Title"],
+        ),
+        paragraph(f"{round_.name} — {subject}", styles["Heading3"]),
     ]
     head = region if unit_ids is None else (figures.units[0] if len(figures.units) == 1 else None)
     if head is not None and head.n:
         story += [
-            Paragraph(
-                f"Indeks: <b>{_n(head.mean)}</b> dari 4 "
-                f"(selang kepercayaan 95%: {_n(head.ci_low)}–{_n(head.ci_high)}); "
-                f"{head.n} peserta dari {head.eligible} pegawai yang diundang.",
+            paragraph(
+                markup(
+                    "Indeks: <b>{mean}</b> dari 4 (selang kepercayaan 95%: {low}–{high}); "
+                    "{n} peserta dari {eligible} pegawai yang diundang.",
+                    mean=_n(head.mean),
+                    low=_n(head.ci_low),
+                    high=_n(head.ci_high),
+                    n=head.n,
+                    eligible=head.eligible,
+                ),
                 styles["Normal"],
             ),
             Spacer(1, 4 * mm),
@@ -121,7 +133,7 @@ def region_report_pdf(
                 ]
             ),
             Spacer(1, 4 * mm),
-            Paragraph("Rata-rata per area", styles["Heading4"]),
+            paragraph("Rata-rata per area", styles["Heading4"]),
             _table(
                 [
                     [
@@ -144,7 +156,7 @@ def region_report_pdf(
             competences = sorted(head.competence_means.items(), key=lambda kv: kv[1])
             story += [
                 Spacer(1, 4 * mm),
-                Paragraph("Kompetensi, dari yang paling perlu dikembangkan", styles["Heading4"]),
+                paragraph("Kompetensi, dari yang paling perlu dikembangkan", styles["Heading4"]),
                 _table(
                     [["Kompetensi", "Unit", "Kabupaten/Kota"]]
                     + [
@@ -161,7 +173,7 @@ def region_report_pdf(
     if figures.units and (unit_ids is None or len(figures.units) > 1):
         story += [
             Spacer(1, 4 * mm),
-            Paragraph(
+            paragraph(
                 "Unit kerja (unit dengan kurang dari 30 peserta ditandai * dan tidak diperingkat)",
                 styles["Heading4"],
             ),
@@ -183,7 +195,7 @@ def region_report_pdf(
     for label, group in figures.segments:
         story += [
             Spacer(1, 3 * mm),
-            Paragraph(label, styles["Heading4"]),
+            paragraph(label, styles["Heading4"]),
             _table(
                 [["Kelompok", "Peserta", "Indeks", "Selang 95%"]]
                 + [[g.label, g.n, _n(g.mean), f"{_n(g.ci_low)}–{_n(g.ci_high)}"] for g in group]
@@ -191,7 +203,7 @@ def region_report_pdf(
         ]
     story.append(Spacer(1, 4 * mm))
     story.append(
-        Paragraph(
+        paragraph(
             "Skala 1–4: 1 Dasar, 2 Menengah, 3 Mahir, 4 Sangat Mahir. Selang kepercayaan 95% menunjukkan "
             "ketidakpastian pengukuran dan sampel; kelompok kecil dibaca dengan hati-hati.",
             styles["Italic"],
@@ -209,15 +221,20 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
     areas = reading.area_rows(score, fw)
     competences = reading.competence_rows(score, fw)
     story: list[Any] = [
-        Paragraph("<b>Hasil Indeks Kompetensi Digital ASN</b>", styles["Title"]),
-        Paragraph(f"{_e(score.employee.full_name)} — NIP {score.employee.nip}", styles["Heading3"]),
-        Paragraph(f"{_e(score.unit.name)}, {_e(region_name)} · {_e(score.round.name)}", styles["Normal"]),
+        paragraph(markup("<b>Hasil Indeks Kompetensi Digital ASN</b>"), styles["Title"]),
+        paragraph(f"{score.employee.full_name} — NIP {score.employee.nip}", styles["Heading3"]),
+        paragraph(f"{score.unit.name}, {region_name} · {score.round.name}", styles["Normal"]),
         Spacer(1, 4 * mm),
-        Paragraph(
-            f"Indeks Anda: <b>{_n(score.index, 1)}</b> dari 4, "
-            f"tingkat <b>{score.level} {LEVELS.get(score.level, '')}</b>. "
-            f"Dengan keyakinan 95%, skor Anda antara {_n(low, 1)} dan {_n(high, 1)}: tes satu jam tidak bisa "
-            "lebih tepat dari itu, jadi tingkat per area bersifat indikatif.",
+        paragraph(
+            markup(
+                "Indeks Anda: <b>{index}</b> dari 4, tingkat <b>{level}</b>. Dengan keyakinan 95%, skor "
+                "Anda antara {low} dan {high}: tes satu jam tidak bisa lebih tepat dari itu, jadi tingkat "
+                "per area bersifat indikatif.",
+                index=_n(score.index, 1),
+                level=f"{score.level} {LEVELS.get(score.level, '')}",
+                low=_n(low, 1),
+                high=_n(high, 1),
+            ),
             styles["Normal"],
         ),
         Spacer(1, 4 * mm),
@@ -230,16 +247,16 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
             [110 * mm, 25 * mm, 35 * mm],
         ),
         Spacer(1, 4 * mm),
-        Paragraph("Kekuatan", styles["Heading4"]),
+        paragraph("Kekuatan", styles["Heading4"]),
         *[
-            Paragraph(f"{c['code']} {_e(c['name'])} ({_n(c['level'], 1)})", styles["Normal"])
+            paragraph(f"{c['code']} {c['name']} ({_n(c['shown'], 1)})", styles["Normal"])
             for c in reversed(competences[-3:])
         ],
-        Paragraph("Yang perlu dikembangkan", styles["Heading4"]),
+        paragraph("Yang perlu dikembangkan", styles["Heading4"]),
         *[
-            Paragraph(
-                f"{c['code']} {_e(c['name'])} ({_n(c['level'], 1)})"
-                + (f" — tingkat berikutnya: {_e(c['next'])}" if c["next"] else ""),
+            paragraph(
+                f"{c['code']} {c['name']} ({_n(c['shown'], 1)})"
+                + (f" — tingkat berikutnya: {c['next']}" if c["next"] else ""),
                 styles["Normal"],
             )
             for c in competences[:5]
@@ -248,7 +265,7 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
     if plan is not None:
         story += [
             Spacer(1, 4 * mm),
-            Paragraph(f"Rencana belajar tahun ini: {plan.total_jp} dari 20 JP", styles["Heading4"]),
+            paragraph(f"Rencana belajar tahun ini: {plan.total_jp} dari 20 JP", styles["Heading4"]),
         ]
         if plan.courses:
             story.append(
@@ -260,7 +277,7 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
             )
         else:
             story.append(
-                Paragraph(
+                paragraph(
                     "Tidak ada pelatihan wajib: Anda sudah di tingkat sasaran di setiap kompetensi.",
                     styles["Normal"],
                 )
@@ -314,16 +331,19 @@ def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str) -> bytes:
     styles = getSampleStyleSheet()
     years = ", ".join(f"tahun {k}: {_n(v)}" for k, v in enumerate(plan.projected_index, start=1))
     story: list[Any] = [
-        Paragraph(f"<b>Peta Jalan Pelatihan Kompetensi Digital</b><br/>{_e(region_name)}", styles["Title"]),
-        Paragraph(f"Berdasarkan {_e(round_name)}", styles["Heading3"]),
-        Paragraph(
+        paragraph(
+            markup("<b>Peta Jalan Pelatihan Kompetensi Digital</b><br/>{region}", region=region_name),
+            styles["Title"],
+        ),
+        paragraph(f"Berdasarkan {round_name}", styles["Heading3"]),
+        paragraph(
             f"Dari indeks {_n(plan.start_index)} menuju target {_n(plan.target_index)}. Proyeksi: {years}. "
             f"{'Target tercapai.' if plan.reached else 'Target belum tercapai dalam jangka waktu ini.'} "
             f"{plan.people_trained} pegawai, {plan.total_jp} JP, {_rp(plan.total_cost_idr)}, "
             "dalam 20 JP per pegawai per tahun.",
             styles["Normal"],
         ),
-        Paragraph(
+        paragraph(
             "Asumsi perencanaan: setiap pelatihan yang diselesaikan menaikkan kompetensi yang dibangunnya "
             "seperempat tingkat. Ini alat bantu perencanaan, bukan hasil pengukuran; ronde berikutnya "
             "menunjukkan perubahan yang sebenarnya.",
@@ -331,5 +351,5 @@ def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str) -> bytes:
         ),
     ]
     for title, headers, body in _roadmap_tables(plan):
-        story += [Spacer(1, 4 * mm), Paragraph(title, styles["Heading4"]), _table([headers, *body])]
+        story += [Spacer(1, 4 * mm), paragraph(title, styles["Heading4"]), _table([headers, *body])]
     return build(f"Peta jalan {region_name}", story)

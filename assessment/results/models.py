@@ -21,6 +21,11 @@ class ScoringRun(models.Model):
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="scoring")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     bank_parameters = models.CharField(max_length=20, blank=True)  # the parameter set scored with
+    # What the figures rest on: {"status": "provisional"|"calibrated", "label", "calibrated_on", "sample"}
+    parameters = models.JSONField(default=dict)
+    malformed_answers = models.PositiveIntegerField(default=0)  # stored answers that did not fit their item
+    incomplete_attempts = models.PositiveIntegerField(default=0)  # fewer than half the items answered
+    population = models.JSONField(default=dict)  # the population model behind the group figures
     progress = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     quality = models.JSONField(default=dict)
@@ -33,21 +38,34 @@ class ScoringRun(models.Model):
 
 
 class Score(models.Model):
-    """One attempt's result. Segment fields are copied from the register at scoring time, so that a
-    later change to the register does not rewrite a closed round's figures."""
+    """One attempt's result. Segment fields are copied from the register when the attempt is first
+    scored (at the latest when the round closes) and kept by every later re-scoring, so that a change
+    to the register never moves a person between the cells of a published round.
+
+    An *incomplete* attempt (fewer than half of its items answered) has no index, no level and no
+    area scores: it is counted apart and enters no group figure. ``plausible`` holds the person's
+    plausible values (draws under the round's population model), from which every group figure is
+    computed; the person's own report uses the EAP ``index`` and ``areas``."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
     attempt = models.OneToOneField(Attempt, on_delete=models.CASCADE, related_name="score")
     employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="scores")
     unit = models.ForeignKey(WorkUnit, on_delete=models.PROTECT, related_name="scores")
-    index = models.FloatField()
-    index_se = models.FloatField()
-    level = models.PositiveSmallIntegerField()
+    complete = models.BooleanField(default=True)
+    answered = models.PositiveSmallIntegerField(default=0)  # national items answered
+    reached = models.PositiveSmallIntegerField(default=0)  # items reached (answered, skipped or malformed)
+    index = models.FloatField(null=True)
+    index_se = models.FloatField(null=True)
+    index_low = models.FloatField(null=True)
+    index_high = models.FloatField(null=True)
+    level = models.PositiveSmallIntegerField()  # 0 for an incomplete attempt
     # [{"area": 1, "score": 2.4, "se": .., "low": .., "high": .., "level": 2, "n": 12}, ...]
     areas = models.JSONField()
     competences = models.JSONField()  # competence code -> indicative level on the 1-4 scale
     local_raw = models.PositiveSmallIntegerField(default=0)
     local_max = models.PositiveSmallIntegerField(default=0)
+    # {"index": [M draws], "areas": [[five area scores] x M]} on the 1-4 scale; empty when incomplete
+    plausible = models.JSONField(default=dict)
     status = models.CharField(max_length=4)
     position_type = models.CharField(max_length=12)
     rank_group = models.CharField(max_length=10)
@@ -59,7 +77,7 @@ class Score(models.Model):
         indexes = [models.Index(fields=["round", "unit"])]
 
     def __str__(self) -> str:
-        return f"{self.employee_id}: {self.index:.2f}"
+        return f"{self.employee_id}: {self.index:.2f}" if self.index is not None else f"{self.employee_id}: -"
 
 
 class Aggregate(models.Model):
@@ -70,8 +88,10 @@ class Aggregate(models.Model):
     key = models.CharField(max_length=40)
     label = models.CharField(max_length=200)
     eligible = models.PositiveIntegerField(default=0)
-    n = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()  # complete attempts: the people the figures describe
+    incomplete = models.PositiveIntegerField(default=0)  # incomplete attempts, counted apart
     mean = models.FloatField(null=True)
+    mean_se = models.FloatField(null=True)  # sampling and imputation error of the mean (Rubin's rules)
     sd = models.FloatField(null=True)
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
@@ -79,7 +99,7 @@ class Aggregate(models.Model):
     competence_means = models.JSONField(default=dict)
     level_shares = models.JSONField(default=list)  # four fractions, levels 1-4
     area_level_shares = models.JSONField(default=list)  # five lists of four fractions
-    histogram = models.JSONField(default=list)  # counts over HISTOGRAM_EDGES
+    histogram = models.JSONField(default=list)  # expected counts over HISTOGRAM_EDGES (mean over draws)
 
     class Meta:
         constraints = [

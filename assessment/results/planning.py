@@ -1,26 +1,44 @@
 """Learning plans for one person and a training roadmap for a region: pure functions, no database.
 
 Scale: competence levels, area scores and indexes run from 1.0 to 4.0 (1 Dasar, 2 Menengah, 3 Mahir,
-4 Sangat Mahir). A person's *whole level* in a competence is the score rounded down (2.7 → 2).
+4 Sangat Mahir). A value's *level* is :func:`assessment.scoring.scale.level_of`, the engine's rule that
+the pages, PDFs and exports use as well: the cuts are at 1.5, 2.5 and 3.5 and a value on a cut belongs
+to the upper level (2.5 is Mahir, 2.49 Menengah). Planning with another rule (the first version rounded
+down, so 2.7 was a gap to level 3) trained 18% of competence values that the same page showed as
+mastered.
 
-**Learning plan** (:func:`learning_plan`). A *gap* is a competence below ``target_level`` (3, Mahir);
-gaps are taken largest first (ties by competence code). A course *fits* a gap when it lists the
-competence and its level range holds the person's whole level (``level_from <= level < level_to``).
-For each gap not yet addressed, the plan takes the fitting course that addresses the most gaps not yet
-addressed, then the one with fewer JP, then the lower code, among the courses that still fit in the year's
-budget (20 JP, the yearly training every ASN is owed). A course is taken once. When no fitting course fits
-in the remaining budget, the best fitting one goes to ``later`` (next year). Gaps that no course in the
-catalogue fits are ``uncovered``.
+**Gaps** (:func:`is_gap`). A competence's value is *indicative* (docs/scoring.md 3.2): the area score,
+moved by how the person's share of points on the competence's two to four items compares with the
+area's. It is a gap to ``target_level`` (3, Mahir) only where the evidence supports it:
+
+* its level is below the target (by the rule above; a value shown at the target is never a gap), and
+* either the area score is below the target too (the 12-item area measurement and the competence's
+  own items agree), or, in an area at or above the target, the value lies at least
+  :data:`RELATIVE_EVIDENCE` (0.75) below the area score. That is a share of points on the competence
+  half the maximum or more below the area's share (0 of 3 points against 60%): with two or three items
+  a person whose competence matches their area falls that far in under one case in ten, whereas a
+  value a few hundredths under the cut in a well-measured area is noise, not a training need.
+
+Without area scores (an old caller) only the first condition applies.
+
+**Learning plan** (:func:`learning_plan`). Gaps are taken largest first (ties by competence code). A
+course *fits* a gap when it lists the competence and its level range holds the competence's level
+(``level_from <= level < level_to``). For each gap not yet addressed, the plan takes the fitting course
+that addresses the most gaps not yet addressed, then the one with fewer JP, then the lower code, among
+the courses that still fit in the year's budget (20 JP, the yearly training every ASN is owed). A course
+is taken once. When no fitting course fits in the remaining budget, the best fitting one goes to
+``later`` (next year). Gaps that no course in the catalogue fits are ``uncovered``.
 
 **Roadmap** (:func:`roadmap`). A planning model; its effect is an *assumption*, not a measured effect.
 Assumption: a completed course raises each gap competence it addresses by ``gain_per_course`` levels
-(0.25 by default), never above the course's ``level_to``. An area score rises by the mean rise of its
-competences (capped at 4.0), and the index by the mean rise of the areas. Year by year, people whose
-projected index is below ``target_index`` are trained, lowest index first, each with their own learning
-plan for that year (within ``budget_jp``, never repeating a course completed in an earlier year), until
-the projected mean index of *all* people reaches the target or the years run out. People at or above
-the target are never trained. ``projected_index`` has one value per year; once the target is reached
-no further training is planned, so the later years repeat the value. Only the next round's measurement
+(0.25 by default), never above the course's ``level_to`` (the middle of that level's band). An area
+score rises by the mean rise of its competences (capped at 4.0), and the index by the mean rise of the
+areas. Year by year, people whose projected index is below ``target_index`` are trained, lowest index
+first, each with their own learning plan for that year (the same gaps as above, on their projected
+values; within ``budget_jp``, never repeating a course completed in an earlier year), until the
+projected mean index of *all* people reaches the target or the years run out. People at or above the
+target are never trained. ``projected_index`` has one value per year; once the target is reached no
+further training is planned, so the later years repeat the value. Only the next round's measurement
 shows the real change.
 """
 
@@ -32,9 +50,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from assessment.instrument.files import Course
+from assessment.scoring.scale import DEFAULT_CUTS, level_of
 
 __all__ = [
     "BUDGET_JP",
+    "RELATIVE_EVIDENCE",
     "CompetenceNeed",
     "CourseNeed",
     "Gap",
@@ -43,8 +63,10 @@ __all__ = [
     "PlannedCourse",
     "Roadmap",
     "UnitNeed",
+    "is_gap",
     "learning_plan",
     "roadmap",
+    "shown_value",
 ]
 
 BUDGET_JP = 20  # jam pelajaran (45 minutes) of training every ASN is owed each year
@@ -53,6 +75,25 @@ MAX_LEVEL = 4.0
 _EPS = 1e-9
 _LEVELS = 5  # whole levels 1..4 as list positions; 0 means "not a gap"
 _NOT_MEASURED = math.inf  # the level of a competence a person has no estimate for: never a gap
+RELATIVE_EVIDENCE = 0.75  # how far below an at-target area score a competence must lie to be a gap
+
+
+def is_gap(value: float | None, area_score: float | None = None, target_level: int = 3) -> bool:
+    """Whether a competence's indicative value is a gap to ``target_level`` (see the module doc): its
+    level (``level_of``) is below the target, and either its area's score is below the target too, or
+    the value lies at least ``RELATIVE_EVIDENCE`` below the area score. Unknown area: the level alone."""
+    if value is None or not math.isfinite(value) or level_of(value) >= target_level:
+        return False
+    if area_score is None or not math.isfinite(area_score) or level_of(area_score) < target_level:
+        return True
+    return value <= area_score - RELATIVE_EVIDENCE + _EPS
+
+
+def shown_value(value: float) -> float:
+    """A value on the 1-4 scale with one decimal, rounded down: the cuts (1.5, 2.5, 3.5) are one-decimal
+    numbers, so the shown number always has the level shown beside it (2.47 reads 2.4 Menengah, never
+    2.5 Menengah) and a value below the target never reads as the target (2.96 never "3.0")."""
+    return math.floor(value * 10 + _EPS) / 10
 
 
 # --------------------------------------------------------------------------- learning plan: types
@@ -231,8 +272,8 @@ def _choose(
 
 
 def _decimal(value: float) -> str:
-    """One decimal with a comma, rounded down so that 2.96 never reads as "3,0" beside target 3."""
-    return f"{math.floor(value * 10 + _EPS) / 10:.1f}".replace(".", ",")
+    """One decimal with a comma, rounded down as on the pages (:func:`shown_value`)."""
+    return f"{shown_value(value):.1f}".replace(".", ",")
 
 
 def _join(parts: Sequence[str]) -> str:
@@ -246,9 +287,35 @@ def _reason(gaps: Sequence[Gap], *, next_year: bool = False) -> str:
     return text + "; belum muat dalam anggaran JP tahun ini" if next_year else text
 
 
-def _gap_order(levels: Sequence[float], target_level: int) -> tuple[list[int], list[int]]:
-    """The gap ids, largest gap first (ties by code), and the whole level of each competence (0: no gap)."""
-    whole = [int(v) if v < target_level else 0 for v in levels]  # v >= 1, so int() rounds down
+def _target_floor(target_level: int) -> float:
+    """The least value whose ``level_of`` is ``target_level`` or more (2.5 for level 3)."""
+    cuts = DEFAULT_CUTS.score_at_cut
+    return (
+        -math.inf
+        if target_level <= 1
+        else math.inf
+        if target_level > len(cuts) + 1
+        else cuts[target_level - 2]
+    )
+
+
+def _gap_order(
+    levels: Sequence[float],
+    target_level: int,
+    area_scores: Sequence[float] = (),
+    area_of: Sequence[int] = (),
+) -> tuple[list[int], list[int]]:
+    """The gap ids, largest gap first (ties by code), and the level of each competence (0: no gap).
+    ``area_scores[area_of[j]]`` is the score of competence ``j``'s area (``_NOT_MEASURED`` if unknown;
+    no ``area_of`` at all: the level alone decides). This is :func:`is_gap` with the target's cut taken
+    out of the loop: the roadmap runs it for every person, competence and year."""
+    floor = _target_floor(target_level)
+    whole = [0] * len(levels)
+    for j, v in enumerate(levels):
+        if v < floor:  # below the target by the rule of level_of (_NOT_MEASURED never is)
+            area = area_scores[area_of[j]] if area_of and area_of[j] >= 0 else _NOT_MEASURED
+            if area < floor or area == _NOT_MEASURED or v <= area - RELATIVE_EVIDENCE + _EPS:
+                whole[j] = level_of(v)
     order = [j for j, w in enumerate(whole) if w]
     order.sort(key=levels.__getitem__)  # stable: equal levels stay in code order
     return order, whole
@@ -260,11 +327,16 @@ def learning_plan(
     *,
     budget_jp: int = BUDGET_JP,
     target_level: int = 3,
+    area_scores: Mapping[str, float] | None = None,
 ) -> LearningPlan:
-    """This year's courses for one person, from their (indicative) level per competence, 1.0-4.0."""
+    """This year's courses for one person, from their (indicative) level per competence, 1.0-4.0, and
+    their area scores (area code -> score; without them a gap is decided by the level alone)."""
     cat = _Catalogue(courses, competence_levels)
     levels = _levels(competence_levels, cat.codes)
-    order, whole = _gap_order(levels, target_level)
+    area_codes = sorted(area_scores or ())
+    aid = {a: m for m, a in enumerate(area_codes)}
+    areas = _levels(area_scores or {}, area_codes)
+    order, whole = _gap_order(levels, target_level, areas, [aid.get(_area_of(c), -1) for c in cat.codes])
     gaps = {j: Gap(cat.codes[j], levels[j], target_level) for j in order}
     chosen, later, uncovered = _choose(order, whole, cat, budget_jp)
 
@@ -398,7 +470,8 @@ def roadmap(
                 if mine is None:
                     mine = levels[i] = _levels(people[i].competence_levels, codes)
                     areas[i] = _levels(people[i].area_scores, area_codes)
-                order, whole = _gap_order(mine, target_level)
+                score = areas[i]
+                order, whole = _gap_order(mine, target_level, score, area_of)
                 if not order:
                     continue
                 taken = done[i]
@@ -419,7 +492,6 @@ def roadmap(
                         if after > before:
                             mine[j] = after
                             rise[area_of[j]] += after - before
-                score = areas[i]
                 index_rise = 0.0
                 for m, r in enumerate(rise):
                     if r:

@@ -12,16 +12,19 @@ from assessment.results import presentation
 from assessment.results.exports import person_report_pdf
 from assessment.results.models import Aggregate, Score
 from assessment.results.services import reading, roadmaps
+from assessment.results.services.reading import index_interval
 from assessment.rounds.models import Attempt, Participant
-from assessment.rounds.taker_views import SESSION_KEY
+from assessment.rounds.taker_views import signed_in_participant
+from frontend.downloads import PDF, attachment
 
 
 def _my_score(request: HttpRequest) -> tuple[Score | None, bool]:
     """The newest visible score of the signed-in taker; and whether they are signed in at all."""
     participants = Participant.objects.none()
-    if request.session.get(SESSION_KEY):
-        employee_ids = Participant.objects.filter(pk=request.session[SESSION_KEY]).values("employee_id")
-        participants = Participant.objects.filter(employee_id__in=employee_ids)
+    # A taker session whose access code was revoked since it was opened counts as signed out.
+    taker = signed_in_participant(request)
+    if taker is not None:
+        participants = Participant.objects.filter(employee_id=taker.employee_id)
     elif request.user.is_authenticated:
         participants = Participant.objects.filter(employee__user=request.user)
     else:
@@ -39,8 +42,7 @@ def _context(score: Score) -> dict[str, Any]:
     areas = reading.area_rows(score, fw)
     region = Aggregate.objects.filter(round=score.round, dimension="region").first()
     plan = roadmaps.personal_plan(score)
-    low = max(1.0, score.index - 1.96 * score.index_se)
-    high = min(4.0, score.index + 1.96 * score.index_se)
+    low, high = index_interval(score)
     competences = reading.competence_rows(score, fw)
     return {
         "score": score,
@@ -65,15 +67,15 @@ def my_result(request: HttpRequest) -> HttpResponse:
         return redirect("taker_login")
     if score is None:
         return render(request, "results/my_result_pending.html")
+    if not score.complete:
+        return render(request, "results/my_result_pending.html", {"incomplete": score})
     return render(request, "results/my_result.html", _context(score))
 
 
 @access(public=True)
 def my_result_pdf(request: HttpRequest) -> HttpResponse:
     score, signed_in = _my_score(request)
-    if score is None:
+    if score is None or not score.complete:
         return redirect("my_result" if signed_in else "taker_login")
     content = person_report_pdf(score, str(getattr(request, "region", "") or ""), _context(score)["plan"])
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="hasil-ikd-{score.employee.nip}.pdf"'
-    return response
+    return attachment(content, f"hasil-ikd-{score.employee.nip}.pdf", PDF)

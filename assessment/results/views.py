@@ -19,20 +19,14 @@ from assessment.results.models import ScoringRun, TrainingCourse
 from assessment.results.services import catalogue, closing, reading, roadmaps
 from assessment.results.tasks import progress_key
 from assessment.rounds.models import Round
+from frontend.downloads import CSV, PDF, XLSX, attachment
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region_name(request: HttpRequest) -> str:
     return str(getattr(request, "region", None) or "")
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _scored_round(pk: int) -> Round:
@@ -130,10 +124,10 @@ def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpRespon
         else None
     )
     if plan is not None and kind == "xlsx":
-        return _download(exports.roadmap_xlsx(plan), f"peta-jalan-{round_.pk}.xlsx", XLSX)
+        return attachment(exports.roadmap_xlsx(plan), f"peta-jalan-{round_.pk}.xlsx", XLSX)
     if plan is not None and kind == "pdf":
         content = exports.roadmap_pdf(plan, _region_name(request), round_.name)
-        return _download(content, f"peta-jalan-{round_.pk}.pdf", "application/pdf")
+        return attachment(content, f"peta-jalan-{round_.pk}.pdf", PDF)
     context = {"round": round_, "form": form, "plan": plan, "start": start, "query": request.GET.urlencode()}
     return render(request, "results/roadmap.html", context)
 
@@ -146,10 +140,9 @@ def results_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     scope = unit_services.scope_for(request.user)
     if kind == "pdf":
         content = exports.region_report_pdf(round_, _region_name(request), scope)
-        return _download(content, f"laporan-{round_.pk}.pdf", "application/pdf")
+        return attachment(content, f"laporan-{round_.pk}.pdf", PDF)
     content = exports.scores_table(round_, scope, kind)
-    content_type = XLSX if kind == "xlsx" else "text/csv; charset=utf-8"
-    return _download(content, f"hasil-pegawai-{round_.pk}.{kind}", content_type)
+    return attachment(content, f"hasil-pegawai-{round_.pk}.{kind}", XLSX if kind == "xlsx" else CSV)
 
 
 @access(roles=STAFF)
@@ -160,7 +153,7 @@ def results_unit_report(request: HttpRequest, pk: int, unit_id: int) -> HttpResp
         return HttpResponse(status=403)
     unit = get_object_or_404(WorkUnit, pk=unit_id)
     content = exports.region_report_pdf(round_, _region_name(request), [unit_id], unit.name)
-    return _download(content, f"laporan-{unit.code}-{round_.pk}.pdf", "application/pdf")
+    return attachment(content, f"laporan-{unit.code}-{round_.pk}.pdf", PDF)
 
 
 @access(roles=ADMIN)

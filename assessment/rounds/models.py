@@ -79,6 +79,8 @@ class Participant(models.Model):
 
 
 class Attempt(models.Model):
+    """One participant's sitting of the form: their item and option order, the deadline, what they saw."""
+
     class State(models.TextChoices):
         IN_PROGRESS = "in_progress", _("In progress")
         SUBMITTED = "submitted", _("Submitted")
@@ -91,6 +93,12 @@ class Attempt(models.Model):
     submitted_automatically = models.BooleanField(default=False)
     item_order = models.JSONField(default=list)
     option_order = models.JSONField(default=dict)
+    # Item code -> item type, copied from the bank at start (the form is fixed by then): the save path
+    # checks an answer's shape in its one statement without reading the bank.
+    item_types = models.JSONField(default=dict)
+    # Item codes in the order the test page first showed them (the response process: an item never
+    # shown was not administered). Empty: not recorded (attempts from before the page reported it).
+    seen_items = models.JSONField(default=list)
 
     class Meta:
         indexes = [models.Index(fields=["state", "deadline_at"])]

@@ -1,15 +1,18 @@
-"""Printable access-code sheets per work unit, for coordinators (PDF and XLSX)."""
+"""Printable access-code sheets per work unit, for coordinators (PDF and XLSX).
+
+Round and unit names are typed by admins: they enter the PDF only through ``frontend.pdf`` (escaped,
+never read as markup) and the XLSX only through ``frontend.tabular`` (formula-safe)."""
 
 from __future__ import annotations
 
 from reportlab.lib import colors
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.codes import code_for
-from frontend.pdf import build
+from frontend.pdf import build, markup, paragraph
 from frontend.tabular import write_xlsx
 
 HEADERS = ["NIP", "Nama", "Jabatan", "Kode akses"]
@@ -33,11 +36,14 @@ def xlsx(round_: Round, unit_id: int) -> bytes:
 def pdf(round_: Round, unit_name: str, unit_id: int, site_url: str) -> bytes:
     styles = getSampleStyleSheet()
     story = [
-        Paragraph(f"<b>{round_.name}</b> — kode akses peserta", styles["Title"]),
-        Paragraph(f"Unit kerja: {unit_name}", styles["Heading3"]),
-        Paragraph(
-            f"Masuk di <b>{site_url}tes/</b> dengan NIP dan kode akses masing-masing. Kode bersifat "
-            "pribadi: potong per baris dan serahkan kepada pegawai yang bersangkutan.",
+        paragraph(markup("<b>{round}</b> — kode akses peserta", round=round_.name), styles["Title"]),
+        paragraph(f"Unit kerja: {unit_name}", styles["Heading3"]),
+        paragraph(
+            markup(
+                "Masuk di <b>{site}tes/</b> dengan NIP dan kode akses masing-masing. Kode bersifat "
+                "pribadi: potong per baris dan serahkan kepada pegawai yang bersangkutan.",
+                site=site_url,
+            ),
             styles["Normal"],
         ),
         Spacer(1, 6 * mm),

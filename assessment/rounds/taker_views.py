@@ -1,8 +1,18 @@
 """The test as an employee takes it: NIP and code, consent, one item per screen, submit.
 
 Takers have no password: the NIP and the personal code of an open round put the participant in the
-session. Everything after that goes through the JSON API the page script calls, which saves each
-answer in PostgreSQL before it answers.
+session, with the code's version. Everything after that goes through the JSON API the page script
+calls, which saves each answer in PostgreSQL before it answers.
+
+Revoking a code (a printed slip lost, a code passed on) bumps the participant's ``code_version``. Every
+taker request compares it with the version the session was opened with, so the revocation ends that
+session too, not only future sign-ins: the pages redirect to the sign-in, the API answers 401 (the save
+path does the comparison inside its one statement). A session opened before versions were kept counts
+as version 1, the version of a code never revoked.
+
+Refusals of the API are JSON: ``{"error": <message for the taker>, "code": <machine code>}``; 401 for
+``login``, 422 for an answer or report that does not fit the test (``shape``, ``item``, ``seen``), 409
+for the attempt's state (``submitted``, ``deadline``), 400 for a body that cannot be read.
 """
 
 from __future__ import annotations
@@ -23,13 +33,49 @@ from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 
 SESSION_KEY = "ikd_taker"
+VERSION_KEY = "ikd_taker_code_version"
+UNPROCESSABLE = frozenset({"shape", "item", "seen"})
 
 
-def _participant(request: HttpRequest) -> Participant | None:
+def sign_in_taker(request: HttpRequest, participant: Participant) -> None:
+    request.session[SESSION_KEY] = participant.pk
+    request.session[VERSION_KEY] = participant.code_version
+
+
+def session_code_version(request: HttpRequest) -> int:
+    return int(request.session.get(VERSION_KEY, 1))
+
+
+def sign_out_taker(request: HttpRequest) -> None:
+    request.session.pop(SESSION_KEY, None)
+    request.session.pop(VERSION_KEY, None)
+
+
+def signed_in_participant(request: HttpRequest) -> Participant | None:
+    """The session's participant; None (and the session forgets them) once their code was revoked."""
     pk = request.session.get(SESSION_KEY)
     if pk is None:
         return None
-    return Participant.objects.select_related("round", "employee").filter(pk=pk).first()
+    participant = Participant.objects.select_related("round", "employee").filter(pk=pk).first()
+    if participant is None or participant.code_version != session_code_version(request):
+        sign_out_taker(request)
+        return None
+    return participant
+
+
+def _session_ended() -> JsonResponse:
+    return JsonResponse(
+        {"error": _("Your session has ended. Sign in again with your NIP and code."), "code": "login"},
+        status=401,
+    )
+
+
+def _refused(request: HttpRequest, exc: taking.TakingError) -> JsonResponse:
+    if exc.code == "login":
+        sign_out_taker(request)
+        return _session_ended()
+    status = 422 if exc.code in UNPROCESSABLE else 409
+    return JsonResponse({"error": str(exc), "code": exc.code}, status=status)
 
 
 @access(public=True)
@@ -41,7 +87,7 @@ def taker_login(request: HttpRequest) -> HttpResponse:
         # Back from allauth's sign-in by emailed code (its ``next`` points here).
         participant = codes.open_participant_of(request.user)
         if participant is not None:
-            request.session[SESSION_KEY] = participant.pk
+            sign_in_taker(request, participant)
             return redirect("taker_start")
     if request.method == "POST":
         code = request.POST.get("code", "")
@@ -60,7 +106,7 @@ def taker_login(request: HttpRequest) -> HttpResponse:
                 error = _("The NIP and access code do not match an open round. Check both and try again.")
         if participant is not None:
             request.session.cycle_key()
-            request.session[SESSION_KEY] = participant.pk
+            sign_in_taker(request, participant)
             return redirect("taker_start")
         nip = request.POST.get("nip", "")
     return render(
@@ -71,7 +117,7 @@ def taker_login(request: HttpRequest) -> HttpResponse:
 @access(public=True)
 @require_http_methods(["GET", "POST"])
 def taker_start(request: HttpRequest) -> HttpResponse:
-    participant = _participant(request)
+    participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
     if participant.round.state != Round.State.OPEN:
@@ -96,7 +142,7 @@ def taker_start(request: HttpRequest) -> HttpResponse:
 
 @access(public=True)
 def taker_test(request: HttpRequest) -> HttpResponse:
-    participant = _participant(request)
+    participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
     attempt = Attempt.objects.filter(participant=participant).first()
@@ -107,7 +153,7 @@ def taker_test(request: HttpRequest) -> HttpResponse:
 
 @access(public=True)
 def taker_done(request: HttpRequest) -> HttpResponse:
-    participant = _participant(request)
+    participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
     attempt = Attempt.objects.filter(participant=participant).first()
@@ -115,13 +161,12 @@ def taker_done(request: HttpRequest) -> HttpResponse:
 
 
 def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
-    participant = _participant(request)
+    participant = signed_in_participant(request)
+    if participant is None:
+        return _session_ended()
     attempt = Attempt.objects.filter(participant=participant).select_related("participant__round").first()
-    if participant is None or attempt is None:
-        return JsonResponse(
-            {"error": _("Your session has ended. Sign in again with your NIP and code."), "code": "login"},
-            status=401,
-        )
+    if attempt is None:
+        return _session_ended()
     return attempt
 
 
@@ -151,12 +196,11 @@ def api_state(request: HttpRequest) -> JsonResponse:
 @access(public=True)
 @require_POST
 def api_answer(request: HttpRequest) -> JsonResponse:
+    """Save one answer: ``{"item", "response", "flagged", "seq", "key"}`` and optionally ``"seen"``, the
+    codes of items the page showed since its last report (piggybacked, to spare a request)."""
     participant_id = request.session.get(SESSION_KEY)
     if participant_id is None:
-        return JsonResponse(
-            {"error": _("Your session has ended. Sign in again with your NIP and code."), "code": "login"},
-            status=401,
-        )
+        return _session_ended()
     try:
         body: dict[str, Any] = json.loads(request.body or b"{}")
         result = taking.save_answer_for(
@@ -166,13 +210,37 @@ def api_answer(request: HttpRequest) -> JsonResponse:
             bool(body.get("flagged")),
             int(body["seq"]),
             str(body["key"]),
+            code_version=session_code_version(request),
+            seen=body.get("seen") or [],
         )
-    except (ValueError, KeyError, TypeError) as exc:
-        if isinstance(exc, taking.TakingError):
-            status = 401 if exc.code == "login" else 409
-            return JsonResponse({"error": str(exc), "code": exc.code}, status=status)
+    except taking.TakingError as exc:
+        return _refused(request, exc)
+    except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": _("The answer could not be read."), "code": "bad_request"}, status=400)
     return JsonResponse({"outcome": result.outcome, "seq": result.seq})
+
+
+@access(public=True)
+@require_POST
+def api_seen(request: HttpRequest) -> JsonResponse:
+    """The page's report of items shown: ``{"seen": [item codes, in the order shown]}``; answers with
+    the number of items recorded as seen. Idempotent."""
+    participant_id = request.session.get(SESSION_KEY)
+    if participant_id is None:
+        return _session_ended()
+    try:
+        body: dict[str, Any] = json.loads(request.body or b"{}")
+        count = taking.record_seen(
+            int(participant_id), body.get("seen") or [], code_version=session_code_version(request)
+        )
+    except taking.TakingError as exc:
+        return _refused(request, exc)
+    except (ValueError, AttributeError, TypeError):
+        return JsonResponse(
+            {"error": _("The report of the items shown could not be read."), "code": "bad_request"},
+            status=400,
+        )
+    return JsonResponse({"seen": count})
 
 
 @access(public=True)

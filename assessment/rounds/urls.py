@@ -19,5 +19,6 @@ urlpatterns = [
     path("tes/api/ping", taker_views.api_ping, name="taker_api_ping"),
     path("tes/api/state", taker_views.api_state, name="taker_api_state"),
     path("tes/api/jawab", taker_views.api_answer, name="taker_api_answer"),
+    path("tes/api/lihat", taker_views.api_seen, name="taker_api_seen"),
     path("tes/api/kirim", taker_views.api_submit, name="taker_api_submit"),
 ]

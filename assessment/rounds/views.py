@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,10 +17,11 @@ from assessment.rounds import sheets
 from assessment.rounds.forms import MinutesForm, ParticipantsForm, RoundForm, SessionForm
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, lifecycle, monitor, taking
+from frontend.downloads import CSV, PDF, XLSX, attachment
+from frontend.tabular import write_csv
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _unit_scope(request: HttpRequest) -> list[int] | None:
@@ -60,6 +58,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     settings_form = RoundForm(request.POST if action == "settings" else None, initial=initial)
     session_form = SessionForm(request.POST if action == "session" else None)
     participants_form = ParticipantsForm(request.POST if action == "participants" else None)
+    in_progress = 0
     try:
         if action == "settings" and settings_form.is_valid():
             lifecycle.update_round(round_, _settings_from(settings_form), request.user)
@@ -92,8 +91,16 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("round_detail", pk=pk)
         if action == "transition":
-            closing.change_state(round_, request.POST.get("state", ""), request.user)
+            closing.change_state(
+                round_,
+                request.POST.get("state", ""),
+                request.user,
+                close_in_progress=request.POST.get("close_in_progress") == "1",
+            )
             return redirect("round_detail", pk=pk)
+    except closing.TakersInProgress as exc:
+        in_progress = exc.count
+        messages.warning(request, str(exc))
     except lifecycle.RoundError as exc:
         target = {"settings": settings_form, "session": session_form, "participants": participants_form}.get(
             action
@@ -105,6 +112,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round_.refresh_from_db()
     context = {
         "round": round_,
+        "in_progress": in_progress,
         "settings_form": settings_form,
         "session_form": session_form,
         "participants_form": participants_form,
@@ -122,16 +130,13 @@ def code_sheet(request: HttpRequest, pk: int, unit_id: int, kind: str) -> HttpRe
     scope = _unit_scope(request)
     if scope is not None and unit_id not in scope:
         return HttpResponse(status=403)
+    if kind not in {"pdf", "xlsx"}:
+        raise Http404
     unit = get_object_or_404(WorkUnit, pk=unit_id)
     if kind == "pdf":
         site = f"{request.scheme}://{request.get_host()}/"
-        response = HttpResponse(sheets.pdf(round_, unit.name, unit.pk, site), content_type="application/pdf")
-    else:
-        response = HttpResponse(sheets.xlsx(round_, unit.pk), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="kode-akses-{unit.code}.{"pdf" if kind == "pdf" else "xlsx"}"'
-    )
-    return response
+        return attachment(sheets.pdf(round_, unit.name, unit.pk, site), f"kode-akses-{unit.code}.pdf", PDF)
+    return attachment(sheets.xlsx(round_, unit.pk), f"kode-akses-{unit.code}.xlsx", XLSX)
 
 
 @access(roles=STAFF)
@@ -207,11 +212,10 @@ def live_data(request: HttpRequest, pk: int) -> JsonResponse:
 @access(roles=STAFF)
 def not_started_export(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["Unit Kerja", "NIP", "Nama", "Nomor HP"])
-    for p in monitor.not_started(round_, _unit_scope(request)):
-        writer.writerow([p.unit.name, p.employee.nip, p.employee.full_name, p.employee.phone])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="belum-mulai.csv"'
-    return response
+    rows = (
+        [p.unit.name, p.employee.nip, p.employee.full_name, p.employee.phone]
+        for p in monitor.not_started(round_, _unit_scope(request))
+    )
+    # Names and phone numbers are data: the shared writer keeps "=..." or "+62..." from running.
+    content = write_csv(["Unit Kerja", "NIP", "Nama", "Nomor HP"], rows)
+    return attachment(content, "belum-mulai.csv", CSV)

@@ -4,6 +4,11 @@ The step receives plain figures (``RoundFigures``: counts, means and the like, n
 through the disclosure rule, refuses them if the independent audit finds anything, and writes the protected
 figures in one transaction, replacing what the same round published before. Republishing therefore never
 leaves old and new figures side by side, which would let a reader subtract one version from the other.
+
+Only a region whose signup was approved publishes (tenants.services.approval: its admin verified the email
+address and a platform operator approved the claim); the refusal says what is missing. Figures for a code
+with no region behind it are accepted only when simulated: the demo's and the tests' simulated regions,
+which have no site and are reached from code only, never from a request.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from benchmark import disclosure
 from benchmark.models import Event, Generation, Naming, Publication, PublishedCell
 from tenants import wilayah
+from tenants.models import Region
+from tenants.services import approval
 
 # The breakdowns a region publishes, in the order the portal shows them.
 DIMENSIONS: tuple[str, ...] = ("status", "position_type", "rank_group", "age_band", "sex", "education")
@@ -113,6 +121,7 @@ def publish(figures: RoundFigures) -> Publication:
     official = wilayah.get(figures.region_code)
     if official is None or official.code != figures.region_code:
         raise PublishingError(f"unknown region code {figures.region_code!r}")
+    _refuse_unapproved(official, figures.simulated)
     result = protect(figures)
     total = result.total
     with transaction.atomic():
@@ -163,6 +172,23 @@ def publish(figures: RoundFigures) -> Publication:
         )
         _bump()
     return publication
+
+
+def _refuse_unapproved(official: wilayah.OfficialRegion, simulated: bool) -> None:
+    region = Region.objects.filter(code=official.code).first()
+    if region is None:
+        if not simulated:
+            raise PublishingError(_("No region has signed up as %(name)s.") % {"name": official.name})
+        return
+    if refusal := approval.publish_refusal(region):
+        raise PublishingError(refusal)
+
+
+def withdraw_region(sender: Any = None, *, code: str, **kwargs: Any) -> int:
+    """Remove every round a region code has in the benchmark (a rejected claim: the code starts clean).
+    Connected to ``tenants.signals.region_rejected``, so it runs inside the rejection's transaction."""
+    keys = list(Publication.objects.filter(region_code=code).values_list("round_key", flat=True))
+    return sum(withdraw(code, key) for key in keys)
 
 
 def _stat(cell: disclosure.PublishedCell, name: str) -> float | None:

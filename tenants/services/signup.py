@@ -1,5 +1,9 @@
 """Self-service signup: a region picks itself from the official list and gets its own site.
 
+A signup is a claim, not a proof: the region starts *pending* (tenants.services.approval) and publishes
+nothing to the national benchmark until its admin has verified the address and an operator has approved
+it. The view limits how many signups one client and everybody may make (config.ratelimit).
+
 All or nothing: the Region, its Domain, its schema and its admin are written in one transaction
 (schema from the pool or a template clone). Only the slow migrate path commits the schema first,
 and it drops the schema again if anything after it fails.
@@ -50,6 +54,7 @@ class SignupRequest:
     admin_email: str
     password: str
     time_zone: str = ""  # empty: derived from the province
+    admin_position: str = ""  # position and office, for the operator who reviews the claim
 
 
 @dataclass(frozen=True)
@@ -100,10 +105,18 @@ def validate(request: SignupRequest) -> wilayah.OfficialRegion:
     official = wilayah.get(request.code)
     if official is None:
         errors["code"] = [_("Choose your region from the official list of provinces, regencies and cities.")]
-    elif Region.objects.filter(code=official.code).exists():
+    elif (taken := Region.objects.filter(code=official.code).first()) is not None:
+        names = {"name": official.name, "code": official.code}
         errors["code"] = [
-            _("%(name)s (%(code)s) is already registered. Ask its admin for an account.")
-            % {"name": official.name, "code": official.code}
+            _("%(name)s (%(code)s) is already registered. Ask its admin for an account.") % names
+            if taken.is_approved
+            # The rightful owner may be the one reading this: the operator can reject a false claim.
+            else _(
+                "%(name)s (%(code)s) is already registered and awaits approval. If your office did not "
+                "register it, tell the platform operator: a false registration is rejected and the region "
+                "becomes free again."
+            )
+            % names
         ]
     if problem := slug_problem(request.slug):
         errors["slug"] = [problem]
@@ -137,6 +150,9 @@ def _write_records(
         province_name=official.province_name,
         slug=request.slug,
         time_zone=request.time_zone or official.time_zone,
+        signup_name=request.admin_full_name.strip(),
+        signup_email=request.admin_email.strip().lower(),
+        signup_position=request.admin_position.strip()[:200],
     )
     Domain.objects.create(domain=region_domain(request.slug), tenant=region, is_primary=True)
     with schema_context(schema):

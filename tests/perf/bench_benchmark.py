@@ -329,12 +329,14 @@ def setup_real_region(args: argparse.Namespace, years: tuple[int, ...]) -> Real:
     from assessment.results.models import Score
     from assessment.results.services import catalogue
     from assessment.results.services.demo_round import simulate_past_round
+    from tenants.services import approval
     from tenants.services.signup import SignupRequest, register_region
 
     started = time.perf_counter()
     region = register_region(
         SignupRequest(REAL_CODE, REAL_SLUG, "Bench Admin", "bench@kukarkab.go.id", "Bench-National-2026!")
     ).region
+    region = approval.approve_seeded(region, actor="bench")  # only approved regions publish
     with schema_context(region.schema_name):
         people_demo.seed(region, count=args.employees)
         catalogue.ensure_seeded()

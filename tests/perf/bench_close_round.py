@@ -2,8 +2,10 @@
 
 Builds a region with 12,500 employees and a round in which ``--takers`` (10,303) of them answered a
 60-item form (simulated person by person, stored as real attempts and answers), then times
-``score_round``: reading the answers, the IRT engine, writing the scores, the aggregates (region,
-units, segments) and the item-quality report, all in one transaction. Prints figures, asserts nothing.
+``score_round``: reading and coding the answers (response process), the IRT engine (EAP per person),
+the population model and its plausible values, writing the scores, the aggregates (region, units,
+segments) and the item-quality report, all in one transaction. Prints figures, asserts nothing.
+BLAS runs one thread per process, as in the web and Celery processes (``config/__init__.py``).
 
 Baseline measured in the same run: reading the same answers with one plain SELECT (the least any
 scoring must do), so the figures compare across machines as a ratio. Uses a database of its own
@@ -20,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before numpy is imported, as in the workers
 
 DB = "ikd_bench_close"
 
@@ -118,10 +122,12 @@ def main() -> None:
 
             scoring.score_round(round_, progress)
             marks.append(time.perf_counter())
-            # progress: 0 after reading, n/2 after the engine, n at the end (aggregates and quality)
+            # progress: 0 after reading, n/3 after coding and EAP, 2n/3 after the plausible values,
+            # n at the end (scores written, aggregates and quality)
             stages["read answers"] = marks[1] - marks[0]
-            stages["engine (item scores, EAP, levels)"] = marks[2] - marks[1]
-            stages["write scores, aggregates, quality"] = marks[3] - marks[2]
+            stages["code answers, EAP, levels"] = marks[2] - marks[1]
+            stages["population model, plausible values"] = marks[3] - marks[2]
+            stages["write scores, aggregates, quality"] = marks[4] - marks[3]
             return marks[-1] - marks[0], stages
 
         base = min(baseline() for _ in range(args.repeats))

@@ -9,14 +9,40 @@ from django.utils.translation import gettext as _
 
 from assessment.results.models import ScoringRun
 from assessment.results.services import publishing
-from assessment.rounds.models import Round
+from assessment.rounds.models import Attempt, Round
 from assessment.rounds.services import lifecycle
 
 
-def change_state(round_: Round, new_state: str, actor: Any, *, simulated: bool = False) -> Round:
-    """Every state change of a round from the UI goes through here: closing queues the scoring,
-    publishing needs a finished scoring and sends the aggregates to the benchmark (``simulated`` marks
-    them there as figures of simulated takers)."""
+class TakersInProgress(lifecycle.RoundError):
+    """Closing was asked while takers are still answering; the admin may wait or close anyway."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(
+            _(
+                "%(n)d takers are still taking the test. Closing now submits their answers so far; "
+                "anyone with fewer than half of the items answered is reported as incomplete and left "
+                "out of the figures. Wait for them, or close anyway."
+            )
+            % {"n": count}
+        )
+        self.count = count
+
+
+def in_progress(round_: Round) -> int:
+    return Attempt.objects.filter(participant__round=round_, state=Attempt.State.IN_PROGRESS).count()
+
+
+def change_state(
+    round_: Round, new_state: str, actor: Any, *, simulated: bool = False, close_in_progress: bool = False
+) -> Round:
+    """Every state change of a round from the UI goes through here: closing queues the scoring (and
+    is refused while takers are still answering, unless ``close_in_progress``), publishing needs a
+    finished scoring and sends the aggregates to the benchmark (``simulated`` marks them there as
+    figures of simulated takers)."""
+    if new_state == Round.State.CLOSED and not close_in_progress:
+        waiting = in_progress(round_)
+        if waiting:
+            raise TakersInProgress(waiting)
     if new_state == Round.State.PUBLISHED:
         run = ScoringRun.objects.filter(round=round_).first()
         if run is None or run.state != ScoringRun.State.DONE:

@@ -1,12 +1,19 @@
 """What a region sends to the national benchmark when it publishes a round: aggregates, nothing personal.
 
-The round's scores are summed here, inside the region, into the plain figures of a
+The round's plausible values are summed here, inside the region, into the plain figures of a
 ``benchmark.disclosure.Release`` (the region and its six breakdowns); only those figures go to
 ``benchmark.services.publishing``, which protects, audits and writes them to the public schema.
+
+Means are the mean over draws (Rubin's point estimate), which equals the mean of each person's average
+draw, so every breakdown's n-weighted means still add up to the total's, as the disclosure audit
+requires. Counts (levels, histogram) must be whole people, so they come from one designated draw,
+the first: an unbiased draw from the same population model, with a little more noise than the mean
+over draws shown on the region's own pages. Incomplete attempts are not part of any cell.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +28,9 @@ from assessment.results.models import Score
 from assessment.results.services import segments
 from assessment.results.services.aggregates import HISTOGRAM_EDGES
 from assessment.rounds.models import Participant, Round
-from assessment.scoring import DEFAULT_CUTS, group_mean_ci, score_to_level
+from assessment.scoring import AREAS as AREA_CODES
+from assessment.scoring import DEFAULT_CUTS, score_to_level
+from assessment.scoring.population import draw_figures
 from benchmark import disclosure
 from benchmark.models import Publication
 from benchmark.services import publishing as benchmark
@@ -39,11 +48,21 @@ VECTOR_SIZES = {"histogram": len(EDGES) - 1, "level": 4, **{f"area{a + 1}_level"
 
 @dataclass(frozen=True)
 class People:
-    """One row per participant: the index, the five area scores and the segment keys."""
+    """One column per person: the index and the five area scores of each draw, and the segment keys.
+
+    ``index`` is (draws, n) or (n,) for one value per person; ``areas`` (draws, n, 5) or (n, 5).
+    """
 
     index: NDArray[np.float64]
-    areas: NDArray[np.float64]  # (n, 5)
+    areas: NDArray[np.float64]
     segments: Mapping[str, Sequence[str]]
+
+    def draws(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        index = np.asarray(self.index, dtype=np.float64)
+        if index.ndim == 1:
+            index = index[None, :]
+        areas = np.asarray(self.areas, dtype=np.float64).reshape(index.shape[0], index.shape[1], AREAS)
+        return index, areas
 
 
 def _counts(values: NDArray[np.integer], size: int, offset: int = 0) -> tuple[int, ...]:
@@ -51,36 +70,41 @@ def _counts(values: NDArray[np.integer], size: int, offset: int = 0) -> tuple[in
 
 
 def _cell(index: NDArray[np.float64], areas: NDArray[np.float64]) -> disclosure.Cell:
-    n = int(index.shape[0])
+    """A cell from (draws, n) index values and (draws, n, 5) area scores."""
+    n = int(index.shape[1])
     if n == 0:
         return disclosure.Cell(0, vectors={name: (0,) * size for name, size in VECTOR_SIZES.items()})
-    summary = group_mean_ci(index)
-    stats = {"sd": summary.sd, "ci_low": summary.low, "ci_high": summary.high}
-    bins = np.clip(np.searchsorted(EDGES, index, side="right") - 1, 0, len(EDGES) - 2)
+    estimate = draw_figures(index, areas, AREA_CODES)
+    stats = {"sd": estimate.sd, "ci_low": estimate.low, "ci_high": estimate.high}
+    first, first_areas = index[0], areas[0]
+    bins = np.clip(np.searchsorted(EDGES, first, side="right") - 1, 0, len(EDGES) - 2)
     vectors = {
         "histogram": _counts(bins, len(EDGES) - 1),
-        "level": _counts(score_to_level(index), 4, offset=1),
-        **{f"area{a + 1}_level": _counts(score_to_level(areas[:, a]), 4, offset=1) for a in range(AREAS)},
+        "level": _counts(score_to_level(first), 4, offset=1),
+        **{
+            f"area{a + 1}_level": _counts(score_to_level(first_areas[:, a]), 4, offset=1)
+            for a in range(AREAS)
+        },
     }
     means = {"index": float(index.mean())}
-    means.update({f"area{a + 1}": float(areas[:, a].mean()) for a in range(AREAS)})
+    means.update({f"area{a + 1}": float(areas[:, :, a].mean()) for a in range(AREAS)})
     return disclosure.Cell(n, means, {k: float(v) for k, v in stats.items() if not math.isnan(v)}, vectors)
 
 
 def release_from_people(people: People, eligible: int | None) -> disclosure.Release:
     """The region total and one breakdown per segment dimension; keys outside the known categories are
     counted under "" (not recorded), so every breakdown partitions the participants."""
-    index = np.clip(np.asarray(people.index, dtype=np.float64), 1.0, 4.0)
-    areas = np.asarray(people.areas, dtype=np.float64).reshape(-1, AREAS)
+    index, areas = people.draws()
+    index = np.clip(index, 1.0, 4.0)
     # A missing area score (an area without answered items) counts at the person's index, so that the
     # n-weighted means of every breakdown add up exactly to the total's.
-    areas = np.clip(np.where(np.isnan(areas), index[:, None], areas), 1.0, 4.0)
+    areas = np.clip(np.where(np.isnan(areas), index[:, :, None], areas), 1.0, 4.0)
     tables = []
     for dimension in benchmark.DIMENSIONS:
         known = [key for key, _label in segments.DIMENSIONS[dimension][1]]
         column = np.array([v if v in known else "" for v in people.segments[dimension]], dtype=object)
         keys = known if "" in known else [*known, ""]
-        cells = {key: _cell(index[column == key], areas[column == key]) for key in keys}
+        cells = {key: _cell(index[:, column == key], areas[:, column == key]) for key in keys}
         if "" not in known and cells[""].n == 0:
             del cells[""]
         tables.append(disclosure.Table(dimension, cells))
@@ -90,24 +114,24 @@ def release_from_people(people: People, eligible: int | None) -> disclosure.Rele
 
 
 def people_of_round(round_: Round) -> People:
-    """The scores of a round as arrays, read in one query (the areas' scores straight from the JSON)."""
+    """The plausible values of a round's complete attempts and their segments, read in one query."""
     sql = f"""
-        SELECT s.index, {", ".join(f"(s.areas->{a}->>'score')::float8" for a in range(AREAS))},
-               s.status, s.position_type, s.rank_group, s.age_band, s.sex, s.education
-        FROM {Score._meta.db_table} s WHERE s.round_id = %s ORDER BY s.id
+        SELECT s.plausible, s.status, s.position_type, s.rank_group, s.age_band, s.sex, s.education
+        FROM {Score._meta.db_table} s WHERE s.round_id = %s AND s.complete ORDER BY s.id
     """  # noqa: S608 - only constants are formatted in
     with connection.cursor() as cursor:
         cursor.execute(sql, [round_.pk])
         rows = cursor.fetchall()
-    data = list(zip(*rows, strict=True)) if rows else [()] * (1 + AREAS + len(benchmark.DIMENSIONS))
-    index = np.array(data[0], dtype=np.float64)
-    areas = np.array(
-        [[np.nan if v is None else v for v in col] for col in data[1 : 1 + AREAS]], dtype=np.float64
+    plausible = [json.loads(row[0]) if isinstance(row[0], str) else row[0] for row in rows]
+    draws = len(plausible[0]["index"]) if plausible else 1
+    index = np.array([p["index"] for p in plausible], dtype=np.float64).reshape(-1, draws).T
+    areas = np.array([p["areas"] for p in plausible], dtype=np.float64).reshape(-1, draws, AREAS)
+    segment_columns = (
+        list(zip(*(row[1:] for row in rows), strict=True)) if rows else [()] * len(benchmark.DIMENSIONS)
     )
-    segment_columns = data[1 + AREAS :]
     return People(
         index=index,
-        areas=areas.T.reshape(-1, AREAS),
+        areas=areas.transpose(1, 0, 2),
         segments={dim: list(col) for dim, col in zip(benchmark.DIMENSIONS, segment_columns, strict=True)},
     )
 

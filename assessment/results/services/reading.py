@@ -9,9 +9,11 @@ from django.utils.translation import get_language
 
 from assessment.instrument.models import Area, Competence, ProficiencyLevel
 from assessment.results.models import Aggregate, Score, ScoringRun
+from assessment.results.planning import shown_value
 from assessment.results.services.scoring import score_attempt
 from assessment.results.services.segments import DIMENSIONS
 from assessment.rounds.models import Attempt, Round
+from assessment.scoring.scale import level_of
 
 SMALL_GROUP = 30  # below this a group's mean is shown with its range but not ranked
 
@@ -98,23 +100,38 @@ def own_score(attempt: Attempt | None) -> Score | None:
     return score
 
 
+def index_interval(score: Score) -> tuple[float, float]:
+    """The 95 % interval of a person's index: the stored one (which accounts for the correlation
+    between areas), or, for a score stored before intervals were kept, the symmetric one."""
+    if score.index is None:
+        return float("nan"), float("nan")
+    if score.index_low is not None and score.index_high is not None:
+        return score.index_low, score.index_high
+    se = score.index_se or 0.0
+    return max(1.0, score.index - 1.96 * se), min(4.0, score.index + 1.96 * se)
+
+
 def area_rows(score: Score, fw: Framework) -> list[dict[str, Any]]:
     names = dict(fw.areas)
     return [{**a, "name": names.get(str(a["area"]), str(a["area"]))} for a in score.areas]
 
 
 def competence_rows(score: Score, fw: Framework) -> list[dict[str, Any]]:
-    """Competences from weakest to strongest, each with what its current and next level mean."""
+    """Competences from weakest to strongest, each with what its current and next level mean.
+
+    ``band`` is the level by the one rule the learning plan uses too (``level_of``), and ``shown`` the
+    value rounded down to one decimal, so the number beside it never reads as another level."""
     rows = []
     for code, level in score.competences.items():
         area, name, _description = fw.competences.get(code, ("", code, ""))
-        whole = max(1, min(4, int(level + 0.5)))
+        whole = max(1, level_of(level))
         rows.append(
             {
                 "code": code,
                 "name": name,
                 "area": area,
                 "level": level,
+                "shown": shown_value(level),
                 "band": whole,
                 "band_name": fw.levels.get(whole, str(whole)),
                 "now": fw.descriptors.get(code, {}).get(str(whole), ""),

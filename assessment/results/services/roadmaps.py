@@ -29,9 +29,9 @@ def region_roadmap(round_: Round, target_index: float, years: int) -> Roadmap:
                 area_scores={str(a["area"]): a["score"] for a in areas},
                 competence_levels=competences,
             )
-            for name, index, areas, competences in Score.objects.filter(round=round_).values_list(
-                "unit__name", "index", "areas", "competences"
-            )
+            for name, index, areas, competences in Score.objects.filter(
+                round=round_, complete=True
+            ).values_list("unit__name", "index", "areas", "competences")
         ]
         plan = roadmap(people, courses, target_index=target_index, years=years)
         cache.set(key, plan, timeout=3600)
@@ -39,5 +39,6 @@ def region_roadmap(round_: Round, target_index: float, years: int) -> Roadmap:
 
 
 def personal_plan(score: Score) -> LearningPlan:
-    """This year's courses for one employee, from the region's catalogue."""
-    return learning_plan(score.competences, catalogue.courses())
+    """This year's courses for one employee, from the region's catalogue (gaps as in planning.is_gap)."""
+    areas = {str(a["area"]): a["score"] for a in score.areas}
+    return learning_plan(score.competences, catalogue.courses(), area_scores=areas)

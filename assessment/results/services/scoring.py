@@ -1,14 +1,31 @@
-"""Scoring a round: every submitted attempt through the engine, then the aggregates, in one transaction.
+"""Scoring a round: every submitted attempt through the engine, then the group figures, in one transaction.
+
+Two estimates serve two purposes (docs/scoring.md, part 3):
+
+* a **person's** result is the EAP of each area and the index (``Score.index``, ``Score.areas``), with
+  an interval that accounts for the correlation between areas;
+* **group** figures (region, work units, segments, level shares, histograms, and what the benchmark
+  receives) come from plausible values drawn under the round's population model
+  (``assessment.scoring.population``): averaging EAPs would shrink every group toward the prior and
+  understate both differences between groups and the shares at the extreme levels.
+
+Answers go through the response-process rule first (``answers.coded_responses``): malformed stored
+answers and items never reached are not administered; an attempt with fewer than half of its items
+answered is *incomplete*, stored without an index or level, counted apart and left out of every group.
 
 Re-runnable: a second run replaces the first run's scores and aggregates (for example after the item
-parameters were recalibrated), so closing a round twice gives the same figures.
+parameters were recalibrated). The draws are seeded by the round, so the same answers give the same
+figures, and the segments of a person are kept from the first scoring, so a correction in the register
+never moves a person between the cells of a published round.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,120 +35,60 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from assessment.instrument.models import Item
+from assessment.instrument.basis import parameter_basis
 from assessment.people.models import WorkUnit
 from assessment.results.models import Aggregate, Score, ScoringRun
 from assessment.results.services import segments
-from assessment.results.services.aggregates import GroupFigures, summarise
+from assessment.results.services.aggregates import AggregateFigures, summarise
+from assessment.results.services.answers import coded_responses, item_specs, load_responses
 from assessment.rounds.models import Attempt, Participant, Round
-from assessment.scoring import ItemSpec, round_quality, score_answers, score_matrix
+from assessment.scoring import BatchResult, ItemSpec, round_quality, score_matrix
+from assessment.scoring.population import PlausibleValues, plausible_values
+from assessment.scoring.responses import ResponseMatrix
+
+__all__ = ["ScoringError", "item_specs", "score_attempt", "score_round"]
 
 Progress = Callable[[int, int], None]
 # How far a competence's own share of points may move its indicative level away from its area score.
 COMPETENCE_SPREAD = 1.5
+# Plausible values per person: five is the PISA/TIMSS practice before 2015 and enough for means and
+# shares at region and unit level; the imputation part of the error is reported with every mean.
+PV_DRAWS = int(os.environ.get("IKD_PV_DRAWS", "5"))
+SEGMENT_FIELDS = ("status", "position_type", "rank_group", "age_band", "sex", "education")
 
 
 class ScoringError(Exception):
     pass
 
 
-def item_specs(round_: Round) -> list[ItemSpec]:
-    """The round's form as the engine sees it, in form order."""
-    items = {
-        i.code: i
-        for i in Item.objects.filter(bank=round_.bank, code__in=round_.form_items).select_related(
-            "competence__area"
-        )
-    }
-    specs = []
-    for code in round_.form_items:
-        item = items[code]
-        params = item.params or {}
-        specs.append(
-            ItemSpec(
-                id=code,
-                type=item.type,  # type: ignore[arg-type]
-                key=tuple(item.key),
-                area=int(item.competence.area.code),
-                competence=item.competence.code,
-                level=item.level,
-                a=float(params.get("a", 1.0)),
-                b=float(params.get("b", 0.0)),
-                steps=tuple(float(s) for s in params.get("steps") or ()),
-                options=tuple(o["id"] for o in item.options),
-                anchor=item.is_anchor,
-            )
-        )
-    return specs
-
-
-def as_answer(spec: ItemSpec, response: list[str]) -> Any:
-    if not response:
-        return None
-    if spec.max_score == 1:
-        return response[0]
-    return response
-
-
-@dataclass
-class LoadedAnswers:
-    attempt_ids: list[int]
-    answers: list[dict[str, Any]]
-
-
-def load_answers(round_: Round, specs: list[ItemSpec], attempt_id: int | None = None) -> LoadedAnswers:
-    by_id = {s.id: s for s in specs}
-    attempts = Attempt.objects.filter(participant__round=round_, state=Attempt.State.SUBMITTED)
-    if attempt_id is not None:
-        attempts = attempts.filter(pk=attempt_id)
-    attempt_ids = list(attempts.order_by("pk").values_list("pk", flat=True))
-    position = {pk: n for n, pk in enumerate(attempt_ids)}
-    answers: list[dict[str, Any]] = [{} for _ in attempt_ids]
-    single = {s.id for s in specs if s.max_score == 1}
-    with connection.cursor() as cursor:
-        # Raw rows, and a one-option answer as plain text from PostgreSQL: 600,000 answers through
-        # the ORM or json.loads would cost more than the scoring itself.
-        cursor.execute(
-            "SELECT a.attempt_id, a.item_code, "
-            "CASE WHEN jsonb_array_length(a.response) = 1 THEN a.response->>0 END, "
-            "CASE WHEN jsonb_array_length(a.response) <> 1 THEN a.response::text END "
-            "FROM rounds_answer a "
-            "JOIN rounds_attempt t ON t.id = a.attempt_id JOIN rounds_participant p "
-            "ON p.id = t.participant_id WHERE p.round_id = %s AND t.state = 'submitted' "
-            "AND (%s::bigint IS NULL OR t.id = %s::bigint)",
-            [round_.pk, attempt_id, attempt_id],
-        )
-        for attempt, code, one, many in cursor.fetchall():
-            if code not in by_id:
-                continue
-            if one is not None:
-                answers[position[attempt]][code] = one if code in single else [one]
-            else:
-                answers[position[attempt]][code] = as_answer(by_id[code], json.loads(many))
-    return LoadedAnswers(attempt_ids, answers)
-
-
 def competence_levels(
-    specs: list[ItemSpec], scores: np.ndarray, area_scores: np.ndarray
+    specs: list[ItemSpec], scores: np.ndarray, mask: np.ndarray, area_scores: np.ndarray, areas: Sequence[int]
 ) -> tuple[list[str], np.ndarray]:
     """Indicative level per competence: the area score, moved by how the competence's own share of
-    points compares with the area's (two or three items per competence are too few for an estimate
-    of their own)."""
+    points compares with the area's, on the items the person was given (two or three items per
+    competence are too few for an estimate of their own)."""
     competences = sorted({s.competence for s in specs}, key=lambda c: tuple(int(x) for x in c.split(".")))
-    max_scores = np.array([s.max_score for s in specs], dtype=np.float64)
+    max_scores = np.array([s.max_score for s in specs], dtype=np.float64)[None, :] * mask
+    got = scores * mask
+    column = {area: k for k, area in enumerate(areas)}
     out = np.full((scores.shape[0], len(competences)), np.nan)
-    for j, code in enumerate(competences):
-        cols = [k for k, s in enumerate(specs) if s.competence == code]
-        area = specs[cols[0]].area
-        area_cols = [k for k, s in enumerate(specs) if s.area == area]
-        p_comp = scores[:, cols].sum(axis=1) / max_scores[cols].sum()
-        p_area = scores[:, area_cols].sum(axis=1) / max_scores[area_cols].sum()
-        out[:, j] = np.clip(area_scores[:, area - 1] + COMPETENCE_SPREAD * (p_comp - p_area), 1.0, 4.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for j, code in enumerate(competences):
+            cols = [k for k, s in enumerate(specs) if s.competence == code]
+            area = specs[cols[0]].area
+            if area not in column:
+                continue
+            area_cols = [k for k, s in enumerate(specs) if s.area == area]
+            p_comp = got[:, cols].sum(axis=1) / max_scores[:, cols].sum(axis=1)
+            p_area = got[:, area_cols].sum(axis=1) / max_scores[:, area_cols].sum(axis=1)
+            out[:, j] = np.clip(
+                area_scores[:, column[area]] + COMPETENCE_SPREAD * (p_comp - p_area), 1.0, 4.0
+            )
     return competences, out
 
 
 def _figures_row(
-    round_: Round, dimension: str, key: str, label: str, eligible: int, g: GroupFigures
+    round_: Round, dimension: str, key: str, label: str, eligible: int, g: AggregateFigures
 ) -> Aggregate:
     return Aggregate(
         round=round_,
@@ -140,7 +97,9 @@ def _figures_row(
         label=label[:200],
         eligible=eligible,
         n=g.n,
+        incomplete=g.incomplete,
         mean=g.mean,
+        mean_se=g.mean_se,
         sd=g.sd,
         ci_low=g.ci_low,
         ci_high=g.ci_high,
@@ -152,26 +111,23 @@ def _figures_row(
     )
 
 
-@dataclass
-class _Scored:
-    rows: list[Score]
-    result: Any
-    comp: np.ndarray
-    codes: list[str]
-    units: np.ndarray
-    segments: dict[str, list[str]]
-    scores: np.ndarray
-    mask: np.ndarray
+@dataclass(frozen=True)
+class _Person:
+    employee_id: int
+    unit_id: int
+    segments: dict[str, str]
 
 
-def _score_people(round_: Round, specs: list[ItemSpec], loaded: LoadedAnswers) -> _Scored:
-    """Engine scores for the loaded attempts, as unsaved Score rows with their segments."""
-    scores, mask = score_answers(specs, loaded.answers)
-    result = score_matrix(specs, scores, mask)
-    codes, comp = competence_levels(specs, scores.astype(np.float64), result.score)
-    people = {
+def _people(round_: Round, attempt_ids: list[int]) -> list[_Person]:
+    """Who took each attempt, with the segments they are counted in: those of an earlier scoring of the
+    same attempt when there is one (frozen), else the register's today."""
+    frozen = {
+        row["attempt_id"]: {f: row[f] for f in SEGMENT_FIELDS}
+        for row in Score.objects.filter(round=round_).values("attempt_id", *SEGMENT_FIELDS)
+    }
+    rows = {
         row["attempt__id"]: row
-        for row in Participant.objects.filter(attempt__id__in=loaded.attempt_ids).values(
+        for row in Participant.objects.filter(attempt__id__in=attempt_ids).values(
             "attempt__id",
             "employee_id",
             "unit_id",
@@ -184,62 +140,131 @@ def _score_people(round_: Round, specs: list[ItemSpec], loaded: LoadedAnswers) -
         )
     }
     on = timezone.localdate()
-    # Plain Python lists once, rather than ten thousand times numpy scalars per field.
-    score, se = np.round(result.score, 4).tolist(), np.round(result.score_se, 4).tolist()
-    low, high = np.round(result.score_low, 4).tolist(), np.round(result.score_high, 4).tolist()
-    level, n_items = result.level.tolist(), result.n_items.tolist()
-    index, index_se, index_level = (
-        result.index.tolist(),
-        result.index_se.tolist(),
-        result.index_level.tolist(),
+    out = []
+    for attempt_id in attempt_ids:
+        p = rows[attempt_id]
+        seg = frozen.get(attempt_id)
+        if seg is None:
+            birth: date | None = p["employee__birth_date"]
+            seg = {
+                "status": p["employee__employment_status"],
+                "position_type": p["employee__position_type"],
+                "rank_group": segments.rank_group(p["employee__employment_status"], p["employee__rank"]),
+                "age_band": segments.age_band(birth, on),
+                "sex": p["employee__sex"],
+                "education": segments.education_group(p["employee__education"]),
+            }
+        out.append(_Person(p["employee_id"], p["unit_id"], seg))
+    return out
+
+
+def _round4(values: np.ndarray) -> list[Any]:
+    """Plain floats rounded to 4 places, NaN as None (JSON and the database both take None)."""
+    rounded = np.round(values, 4)
+    return [None if v != v else v for v in rounded.tolist()]
+
+
+@dataclass(frozen=True)
+class _Scored:
+    rows: list[Score]
+    complete: np.ndarray  # positions of the complete attempts
+    result: BatchResult | None  # EAP results of the complete attempts, in that order
+    codes: list[str]
+    comp: np.ndarray
+    coded: ResponseMatrix
+    people: list[_Person]
+
+
+def _score_people(
+    round_: Round, specs: list[ItemSpec], coded: ResponseMatrix, attempt_ids: list[int]
+) -> _Scored:
+    """EAP results of the complete attempts, and an unsaved Score row for every attempt."""
+    people = _people(round_, attempt_ids)
+    complete = np.flatnonzero(coded.complete)
+    result = (
+        score_matrix(specs, coded.scores[complete], coded.administered[complete]) if complete.size else None
     )
-    comp_levels = np.round(comp, 3).tolist()
-    local_raw, local_max = result.local_raw.tolist(), result.local_max.tolist()
-    rows = []
-    seg_values: dict[str, list[str]] = defaultdict(list)
-    units: list[int] = []
-    for i, attempt_id in enumerate(loaded.attempt_ids):
-        p = people[attempt_id]
-        birth: date | None = p["employee__birth_date"]
-        seg = {
-            "status": p["employee__employment_status"],
-            "position_type": p["employee__position_type"],
-            "rank_group": segments.rank_group(p["employee__employment_status"], p["employee__rank"]),
-            "age_band": segments.age_band(birth, on),
-            "sex": p["employee__sex"],
-            "education": segments.education_group(p["employee__education"]),
-        }
-        for key, value in seg.items():
-            seg_values[key].append(value)
-        units.append(p["unit_id"])
-        rows.append(
-            Score(
+    codes: list[str] = []
+    comp = np.zeros((0, 0))
+    if result is not None:
+        codes, comp = competence_levels(
+            specs,
+            coded.scores[complete].astype(np.float64),
+            coded.administered[complete],
+            result.score,
+            result.areas,
+        )
+    answered, reached = coded.n_answered.tolist(), coded.n_reached.tolist()
+    rows: list[Score] = []
+    done: dict[int, Score] = {}
+    if result is not None:
+        score, se = _round4(result.score), _round4(result.score_se)
+        low, high = _round4(result.score_low), _round4(result.score_high)
+        level, n_items = result.level.tolist(), result.n_items.tolist()
+        index, index_se = _round4(result.index), _round4(result.index_se)
+        index_low, index_high = _round4(result.index_low), _round4(result.index_high)
+        index_level = result.index_level.tolist()
+        comp_levels = np.round(comp, 3).tolist()
+        local_raw, local_max = result.local_raw.tolist(), result.local_max.tolist()
+        for r, i in enumerate(complete.tolist()):
+            person = people[i]
+            done[i] = Score(
                 round=round_,
-                attempt_id=attempt_id,
-                employee_id=p["employee_id"],
-                unit_id=p["unit_id"],
-                index=index[i],
-                index_se=index_se[i],
-                level=index_level[i],
+                attempt_id=attempt_ids[i],
+                employee_id=person.employee_id,
+                unit_id=person.unit_id,
+                complete=True,
+                answered=answered[i],
+                reached=reached[i],
+                index=index[r],
+                index_se=index_se[r],
+                index_low=index_low[r],
+                index_high=index_high[r],
+                level=index_level[r],
                 areas=[
                     {
                         "area": area,
-                        "score": score[i][k],
-                        "se": se[i][k],
-                        "low": low[i][k],
-                        "high": high[i][k],
-                        "level": level[i][k],
-                        "n": n_items[i][k],
+                        "score": score[r][k],
+                        "se": se[r][k],
+                        "low": low[r][k],
+                        "high": high[r][k],
+                        "level": level[r][k],
+                        "n": n_items[r][k],
                     }
                     for k, area in enumerate(result.areas)
                 ],
-                competences=dict(zip(codes, comp_levels[i], strict=True)),
-                local_raw=local_raw[i],
-                local_max=local_max[i],
-                **seg,
+                competences={c: v for c, v in zip(codes, comp_levels[r], strict=True) if v == v},
+                local_raw=local_raw[r],
+                local_max=local_max[r],
+                plausible={},
+                **person.segments,
             )
-        )
-    return _Scored(rows, result, comp, codes, np.array(units), seg_values, scores, mask)
+    for i, attempt_id in enumerate(attempt_ids):
+        row = done.get(i)
+        if row is None:
+            person = people[i]
+            row = Score(
+                round=round_,
+                attempt_id=attempt_id,
+                employee_id=person.employee_id,
+                unit_id=person.unit_id,
+                complete=False,
+                answered=answered[i],
+                reached=reached[i],
+                index=None,
+                index_se=None,
+                index_low=None,
+                index_high=None,
+                level=0,
+                areas=[],
+                competences={},
+                local_raw=0,
+                local_max=0,
+                plausible={},
+                **person.segments,
+            )
+        rows.append(row)
+    return _Scored(rows, complete, result, codes, comp, coded, people)
 
 
 SCORE_COLUMNS = (
@@ -247,97 +272,165 @@ SCORE_COLUMNS = (
     "attempt_id",
     "employee_id",
     "unit_id",
+    "complete",
+    "answered",
+    "reached",
     "index",
     "index_se",
+    "index_low",
+    "index_high",
     "level",
     "areas",
     "competences",
     "local_raw",
     "local_max",
-    "status",
-    "position_type",
-    "rank_group",
-    "age_band",
-    "sex",
-    "education",
+    "plausible",
+    *SEGMENT_FIELDS,
 )
+JSON_COLUMNS = frozenset({"areas", "competences", "plausible"})
 
 
 def _copy_scores(rows: list[Score]) -> None:
     """COPY rather than INSERT: ten thousand rows with JSON in a fraction of bulk_create's time."""
-    json_columns = {"areas", "competences"}
     sql = f"COPY {Score._meta.db_table} ({', '.join(SCORE_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(
-                [json.dumps(getattr(row, c)) if c in json_columns else getattr(row, c) for c in SCORE_COLUMNS]
+                [json.dumps(getattr(row, c)) if c in JSON_COLUMNS else getattr(row, c) for c in SCORE_COLUMNS]
             )
 
 
 @transaction.atomic
 def score_attempt(attempt: Attempt) -> Score:
     """One submitted attempt, scored at once (rounds that show the result right after submitting).
-    Closing the round scores everyone again with the same engine, so the figures agree."""
+    Closing the round scores everyone again with the same engine, so the person's figures agree."""
     round_ = attempt.participant.round
     specs = item_specs(round_)
-    loaded = load_answers(round_, specs, attempt_id=attempt.pk)
-    scored = _score_people(round_, specs, loaded)
+    loaded = load_responses(round_, specs, attempt_id=attempt.pk)
+    scored = _score_people(round_, specs, coded_responses(specs, loaded), loaded.attempt_ids)
     Score.objects.filter(attempt=attempt).delete()
     row = scored.rows[0]
     row.save()
     return row
 
 
+def _seed(round_: Round) -> int:
+    """The draws' seed: fixed per round, so scoring again gives the same group figures."""
+    return int.from_bytes(hashlib.sha256(f"pv|{round_.form_seed}|{round_.pk}".encode()).digest()[:8], "big")
+
+
 @transaction.atomic
 def score_round(round_: Round, progress: Progress | None = None) -> ScoringRun:
-    """Score every submitted attempt of a closed round and compute its aggregates."""
+    """Score every submitted attempt of a closed round and compute its group figures."""
     report = progress or (lambda done, total: None)
     if round_.state not in {Round.State.CLOSED, Round.State.PUBLISHED}:
         raise ScoringError("Only a closed round is scored.")
     run, _ = ScoringRun.objects.select_for_update().get_or_create(round=round_)
     run.state, run.started_at, run.failure = ScoringRun.State.RUNNING, timezone.now(), ""
     specs = item_specs(round_)
-    loaded = load_answers(round_, specs)
+    loaded = load_responses(round_, specs)
     n = len(loaded.attempt_ids)
     report(0, n)
-    scored = _score_people(round_, specs, loaded)
-    report(n // 2, n)
+    coded = coded_responses(specs, loaded)
+    scored = _score_people(round_, specs, coded, loaded.attempt_ids)
+    report(n // 3, n)
+    complete = scored.complete
+    units = np.array([p.unit_id for p in scored.people], dtype=np.int64)
+    seg_values = {f: [p.segments[f] for p in scored.people] for f in SEGMENT_FIELDS}
+    draws = None
+    if complete.size:
+        covariates = {"unit": [str(u) for u in units[complete]]}
+        covariates.update({f: [seg_values[f][i] for i in complete] for f in SEGMENT_FIELDS})
+        draws = plausible_values(
+            specs,
+            coded.scores[complete],
+            coded.administered[complete],
+            covariates,
+            n_draws=PV_DRAWS,
+            seed=_seed(round_),
+        )
+        pv_index = np.round(draws.index, 4)
+        pv_areas = np.round(draws.score, 4)
+        for r, i in enumerate(complete.tolist()):
+            scored.rows[i].plausible = {
+                "index": pv_index[:, r].tolist(),
+                "areas": pv_areas[:, r, :].tolist(),
+            }
+    report(2 * n // 3, n)
     # One DELETE statement each: nothing refers to scores or aggregates, and the ORM's collector
     # would first load ten thousand rows.
     Score.objects.filter(round=round_)._raw_delete(Score.objects.db)
     _copy_scores(scored.rows)
 
     Aggregate.objects.filter(round=round_)._raw_delete(Aggregate.objects.db)
-    aggregates = _aggregates(round_, scored.result, scored.comp, scored.codes, scored.units, scored.segments)
-    Aggregate.objects.bulk_create(aggregates, batch_size=1000)
+    Aggregate.objects.bulk_create(_aggregates(round_, scored, draws, units, seg_values), batch_size=1000)
 
-    # One-option items hold the chosen option id (or nothing) per person: the distractor rates.
-    choices = {s.id: [a.get(s.id) for a in loaded.answers] for s in specs if s.max_score == 1}
-    quality = round_quality(specs, scored.scores, scored.mask, choices, scored.result) if n >= 2 else None
+    quality = None
+    if complete.size >= 2 and scored.result is not None:
+        # One-option items hold the chosen option id (or nothing) per person: the distractor rates.
+        choices = {
+            s.id: [_choice(loaded.responses[i].get(s.id)) for i in complete]
+            for s in specs
+            if s.max_score == 1
+        }
+        quality = round_quality(
+            specs,
+            coded.scores[complete],
+            coded.calibration_mask[complete],
+            choices,
+            scored.result,
+        )
     run.quality = _quality_json(quality, specs) if quality else {}
     run.bank_parameters = round_.bank.parameters
+    run.parameters = parameter_basis(round_.bank).as_json()
+    run.malformed_answers = int(coded.malformed.sum())
+    run.incomplete_attempts = int(n - complete.size)
+    run.population = _model_json(draws) if draws is not None else {}
     run.state, run.progress, run.total, run.finished_at = ScoringRun.State.DONE, n, n, timezone.now()
     run.save()
     report(n, n)
     return run
 
 
+def _model_json(draws: PlausibleValues) -> dict[str, Any]:
+    """What the population model behind the round's group figures was (for the method note)."""
+    model = draws.model
+    return {
+        "draws": draws.n_draws,
+        "persons": draws.n_persons,
+        "covariates": len(model.columns) - 1,
+        "converged": model.converged,
+        "iterations": list(model.iterations),
+        "area_sd": [round(float(v), 4) for v in np.sqrt(np.diag(model.sigma))],
+        "correlation": np.round(model.correlation, 3).tolist(),
+    }
+
+
+def _choice(response: Any) -> str | None:
+    """The chosen option of a one-option item for distractor rates (a malformed answer counts as none)."""
+    return response if isinstance(response, str) else None
+
+
 def _aggregates(
     round_: Round,
-    result: Any,
-    comp: np.ndarray,
-    codes: list[str],
+    scored: _Scored,
+    draws: PlausibleValues | None,
     units: np.ndarray,
-    seg_values: dict[str, list[str]],
+    seg_values: Mapping[str, list[str]],
 ) -> list[Aggregate]:
-    def figures(rows: np.ndarray) -> GroupFigures:
+    complete_flags = np.zeros(len(units), dtype=np.bool_)
+    complete_flags[scored.complete] = True
+    # Row r of the draws is attempt scored.complete[r]: map attempt positions to draw rows.
+    draw_row = np.full(len(units), -1, dtype=np.int64)
+    draw_row[scored.complete] = np.arange(scored.complete.size)
+
+    def figures(positions: np.ndarray) -> AggregateFigures:
+        rows = draw_row[positions[complete_flags[positions]]]
+        incomplete = int((~complete_flags[positions]).sum())
+        if draws is None or rows.size == 0:
+            return summarise(np.zeros((1, 0)), np.zeros((1, 0, 5)), np.zeros((0, 0)), [], incomplete)
         return summarise(
-            result.index[rows],
-            result.index_level[rows],
-            result.score[rows],
-            result.level[rows],
-            comp[rows],
-            codes,
+            draws.index[:, rows], draws.score[:, rows, :], scored.comp[rows], scored.codes, incomplete
         )
 
     invited = dict(
@@ -360,12 +453,15 @@ def _aggregates(
                 figures(np.flatnonzero(units == unit_id)),
             )
         )
+    grouped: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for dimension, values in seg_values.items():
-        column = np.array(values, dtype=object)
+        for i, value in enumerate(values):
+            grouped[dimension][value].append(i)
+    for dimension in seg_values:
         for key, label in segments.DIMENSIONS[dimension][1]:
-            rows = np.flatnonzero(column == key)
-            if rows.size:
-                out.append(_figures_row(round_, dimension, key, str(label), 0, figures(rows)))
+            positions = grouped[dimension].get(key)
+            if positions:
+                out.append(_figures_row(round_, dimension, key, str(label), 0, figures(np.array(positions))))
     return out
 
 

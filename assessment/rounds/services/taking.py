@@ -4,12 +4,27 @@ Every answer is committed to PostgreSQL inside the request that saves it. A save
 own sequence number and an idempotency key: one SQL statement inserts the answer or updates it only
 when the incoming sequence is newer, so a retried request changes nothing and an older write that
 arrives late never overwrites a newer one. The answer key never leaves the server.
+
+Answers are checked at the door: only a response of the item's shape is stored (single choice and
+scenario: one option; multiple response: one or more distinct options; ordering: every option once;
+an empty list clears the answer). A malformed answer stored once made the whole round's scoring fail.
+The attempt carries its items' types (``Attempt.item_types``, copied at start), so the hot path checks
+the shape inside its one statement instead of reading the bank on every save.
+
+The same statement checks the session's access-code version against the participant's: revoking a
+code ends every session opened with it, at no extra query.
+
+The response process: the page reports which items it showed (``Attempt.seen_items``, in the order
+first shown), batched and piggybacked on saves. The server keeps the union in one ``UPDATE``, only for
+codes of the attempt's form and only while the attempt is in progress. Scoring reads it to tell an item
+the taker never reached from one they saw and skipped.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +40,8 @@ from assessment.rounds.services.audit import record
 from assessment.rounds.services.lifecycle import current_session
 
 GRACE = timedelta(seconds=15)  # a save sent just before the deadline may arrive just after it
+ONE_OPTION = frozenset({Item.Type.SINGLE_CHOICE, Item.Type.SCENARIO})
+MAX_SEEN_REPORT = 500  # codes in one report: a form is far shorter; anything longer is not our page
 
 
 class TakingError(ValueError):
@@ -64,6 +81,8 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
             items[code].level,
             items[code].is_anchor,
             tuple(o["id"] for o in items[code].options),
+            # The ordering key keeps a person's shuffle away from an order that would score if confirmed.
+            key_order=tuple(items[code].key) if items[code].type == Item.Type.ORDERING else (),
         )
         for code in round_.form_items
     ]
@@ -73,6 +92,7 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
         deadline_at=now + timedelta(minutes=round_.time_limit_minutes),
         item_order=personal.item_codes,
         option_order=personal.option_order,
+        item_types={code: items[code].type for code in round_.form_items},
     )
 
 
@@ -111,6 +131,7 @@ def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
         "server_now": now.isoformat(),
         "allow_back": round_.allow_back,
         "items": payload_items,
+        "seen": attempt.seen_items,
         "answers": {
             c: {"response": a.response, "flagged": a.flagged, "seq": a.seq} for c, a in answers.items()
         },
@@ -121,6 +142,42 @@ def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
 class SaveResult:
     outcome: str  # "saved", "duplicate" (same key again) or "stale" (a newer answer is stored)
     seq: int
+
+
+def check_shape(item_type: str, options: Sequence[str], response: object) -> list[str]:
+    """``response`` if it is an answer of the item's shape, else :class:`TakingError` ("shape").
+
+    An empty list is the taker clearing their answer (unanswered) and fits every type.
+    """
+    if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
+        raise TakingError(_("The answer names options that this item does not have."), "shape")
+    if not set(response) <= set(options):
+        raise TakingError(_("The answer names options that this item does not have."), "shape")
+    if len(set(response)) != len(response):
+        raise TakingError(_("An option appears twice in the answer."), "shape")
+    if not response or item_type == Item.Type.MULTIPLE_RESPONSE:
+        return response
+    if item_type in ONE_OPTION:
+        if len(response) != 1:
+            raise TakingError(_("Choose exactly one option for this item."), "shape")
+        return response
+    if item_type == Item.Type.ORDERING:
+        if len(response) != len(options):
+            raise TakingError(
+                _("Put all of this item's options in order: an ordering answer lists each option once."),
+                "shape",
+            )
+        return response
+    raise TakingError(_("This item is not part of your test."), "item")  # a type we do not know
+
+
+def _item_type(attempt: Attempt, item_code: str) -> str:
+    """The item's type from the attempt; an attempt from before types were kept gets them now, once."""
+    if item_code not in attempt.item_types:
+        round_ = attempt.participant.round
+        attempt.item_types = {code: item.type for code, item in _form_items(round_).items()}
+        Attempt.objects.filter(pk=attempt.pk).update(item_types=attempt.item_types)
+    return str(attempt.item_types.get(item_code, ""))
 
 
 def save_answer(
@@ -140,11 +197,7 @@ def save_answer(
         raise TakingError(_("Time is up: answers after the deadline are not accepted."), "deadline")
     if item_code not in attempt.option_order:
         raise TakingError(_("This item is not part of your test."), "item")
-    valid = set(attempt.option_order[item_code])
-    if not isinstance(response, list) or not all(isinstance(r, str) and r in valid for r in response):
-        raise TakingError(_("The answer names options that this item does not have."), "response")
-    if len(set(response)) != len(response):
-        raise TakingError(_("An option appears twice in the answer."), "response")
+    check_shape(_item_type(attempt, item_code), attempt.option_order[item_code], response)
     try:
         key_uuid = uuid.UUID(str(key))
     except ValueError:
@@ -175,6 +228,76 @@ def save_answer(
     return SaveResult("duplicate" if stored_key == key_uuid else "stale", stored_seq)
 
 
+# The attempt a taker's request may write to: theirs, in progress, before its deadline (with grace),
+# and opened with the participant's current access code (``version`` NULL: not checked, for callers
+# that are not a taker's session).
+_WRITABLE = """
+       t.participant_id = %(participant)s AND p.id = t.participant_id
+   AND (%(version)s::integer IS NULL OR p.code_version = %(version)s::integer)
+   AND t.state = 'in_progress' AND t.deadline_at >= %(cutoff)s
+"""
+
+# Union of the reported codes into seen_items, in the order reported; codes of other forms and codes
+# already recorded are left out, and a report with nothing new leaves the row alone (no rewrite).
+_SEEN_UPDATE = f"""
+UPDATE rounds_attempt t
+   SET seen_items = t.seen_items || (
+         SELECT jsonb_agg(s.code ORDER BY s.pos) FROM (
+           SELECT x.code, min(x.pos) AS pos
+             FROM jsonb_array_elements_text(%(seen)s::jsonb) WITH ORDINALITY AS x(code, pos)
+            WHERE t.option_order ? x.code AND NOT t.seen_items ? x.code
+            GROUP BY x.code) s)
+  FROM rounds_participant p
+ WHERE {_WRITABLE}
+   AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(%(seen)s::jsonb) AS y(code)
+                WHERE t.option_order ? y.code AND NOT t.seen_items ? y.code)
+"""  # noqa: S608 - only constants are formatted in
+
+# The answer, written only for a writable attempt, an item of its form, options of that item and a
+# response of the item's shape (containment and the count suffice: the ids were checked distinct),
+# and only when this write is newer than the stored one. An attempt without the item's type (from
+# before types were kept) writes nothing here: the slow path reads the bank.
+_ANSWER_INSERT = f"""
+INSERT INTO rounds_answer (attempt_id, item_code, response, flagged, seq, key, saved_at)
+SELECT t.id, %(item)s, %(response)s::jsonb, %(flagged)s, %(seq)s, %(key)s, %(now)s
+  FROM rounds_attempt t, rounds_participant p
+ WHERE {_WRITABLE}
+   AND t.option_order ? %(item)s::text
+   AND (t.option_order -> %(item)s::text) @> %(response)s::jsonb
+   AND CASE t.item_types ->> %(item)s::text
+         WHEN 'ordering' THEN %(n)s::integer IN (0, jsonb_array_length(t.option_order -> %(item)s::text))
+         WHEN 'multiple_response' THEN TRUE
+         WHEN 'single_choice' THEN %(n)s::integer <= 1
+         WHEN 'scenario' THEN %(n)s::integer <= 1
+         ELSE FALSE
+       END
+ON CONFLICT (attempt_id, item_code) DO UPDATE
+   SET response = EXCLUDED.response, flagged = EXCLUDED.flagged, seq = EXCLUDED.seq,
+       key = EXCLUDED.key, saved_at = EXCLUDED.saved_at
+ WHERE rounds_answer.seq < EXCLUDED.seq
+RETURNING seq
+"""  # noqa: S608 - only constants are formatted in
+
+
+def _seen_codes(seen: object) -> list[str]:
+    """A report of shown items as a list of codes, or :class:`TakingError` ("seen")."""
+    if (
+        not isinstance(seen, list | tuple)  # a string is a sequence too, of one-letter "codes"
+        or len(seen) > MAX_SEEN_REPORT
+        or not all(isinstance(code, str) and len(code) <= 30 for code in seen)
+    ):
+        raise TakingError(_("The report of the items shown could not be read."), "seen")
+    return list(seen)
+
+
+def _signed_in_attempt(participant_id: int, code_version: int | None) -> Attempt:
+    """The participant's attempt for the slow paths; a revoked code or no attempt ends the session."""
+    attempt = Attempt.objects.filter(participant_id=participant_id).select_related("participant").first()
+    if attempt is None or (code_version is not None and attempt.participant.code_version != code_version):
+        raise TakingError(_("Your session has ended. Sign in again with your NIP and code."), "login")
+    return attempt
+
+
 def save_answer_for(
     participant_id: int,
     item_code: str,
@@ -183,54 +306,104 @@ def save_answer_for(
     seq: int,
     key: str,
     now: datetime | None = None,
+    *,
+    code_version: int | None = None,
+    seen: Sequence[str] = (),
 ) -> SaveResult:
     """The test-day hot path: check the attempt and write the answer in one statement.
 
-    The statement writes only for an attempt in progress, before its deadline, with an item and
-    options of the taker's form, and only when this write is newer than the stored one. When it
-    writes nothing, :func:`save_answer` on the loaded attempt says why (or that it was a retry).
+    The statement writes only for an attempt in progress, before its deadline, opened with the
+    participant's current access code (``code_version``, from the session), with an item and options
+    of the taker's form in the item's shape, and only when this write is newer than the stored one.
+    Codes in ``seen`` (items the page showed since its last report) are added to the attempt's
+    ``seen_items`` by the same statement. When it writes no answer, :func:`save_answer` on the loaded
+    attempt says why (or that it was a retry).
     """
     now = now or timezone.now()
     if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
-        raise TakingError(_("The answer names options that this item does not have."), "response")
+        raise TakingError(_("The answer names options that this item does not have."), "shape")
+    seen = _seen_codes(seen)
     try:
         key_uuid = uuid.UUID(str(key))
     except ValueError:
         raise TakingError(_("The answer has no valid key."), "key") from None
+    params: dict[str, Any] = {
+        "item": item_code,
+        "response": json.dumps(response),
+        "n": len(response),
+        "flagged": flagged,
+        "seq": seq,
+        "key": key_uuid,
+        "now": now,
+        "participant": participant_id,
+        "version": code_version,
+        "cutoff": now - GRACE,
+        "seen": json.dumps(seen),
+    }
+    # Duplicated ids would pass the containment test: those go to the slow path, which says why.
     if len(set(response)) == len(response):
+        # A data-modifying WITH runs to completion whatever the INSERT does: still one statement.
+        statement = (
+            f"WITH seen AS ({_SEEN_UPDATE} RETURNING t.id) {_ANSWER_INSERT}" if seen else _ANSWER_INSERT
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                INSERT INTO rounds_answer (attempt_id, item_code, response, flagged, seq, key, saved_at)
-                SELECT t.id, %(item)s, %(response)s::jsonb, %(flagged)s, %(seq)s, %(key)s, %(now)s
-                  FROM rounds_attempt t
-                 WHERE t.participant_id = %(participant)s AND t.state = 'in_progress'
-                   AND t.deadline_at >= %(cutoff)s
-                   AND t.option_order ? %(item)s::text
-                   AND (t.option_order -> %(item)s::text) @> %(response)s::jsonb
-                ON CONFLICT (attempt_id, item_code) DO UPDATE
-                   SET response = EXCLUDED.response, flagged = EXCLUDED.flagged, seq = EXCLUDED.seq,
-                       key = EXCLUDED.key, saved_at = EXCLUDED.saved_at
-                 WHERE rounds_answer.seq < EXCLUDED.seq
-                RETURNING seq
-                """,
-                {
-                    "item": item_code,
-                    "response": json.dumps(response),
-                    "flagged": flagged,
-                    "seq": seq,
-                    "key": key_uuid,
-                    "now": now,
-                    "participant": participant_id,
-                    "cutoff": now - GRACE,
-                },
-            )
+            cursor.execute(statement, params)
             if cursor.fetchone() is not None:
                 return SaveResult("saved", seq)
-    attempt = Attempt.objects.filter(participant_id=participant_id).first()
-    if attempt is None:
-        raise TakingError(_("Your session has ended. Sign in again with your NIP and code."), "login")
+    elif seen:
+        record_seen(participant_id, seen, now, code_version=code_version)
+    attempt = _signed_in_attempt(participant_id, code_version)
     return save_answer(attempt, item_code, response, flagged, seq, key, now)
+
+
+def record_seen(
+    participant_id: int,
+    seen: Sequence[str],
+    now: datetime | None = None,
+    *,
+    code_version: int | None = None,
+) -> int:
+    """Add the items the page reports as shown to the attempt's ``seen_items``; the number now recorded.
+
+    Idempotent (a union, in the order first reported); codes not of the attempt's form are ignored. One
+    ``UPDATE`` when something is new; a report after submission or the deadline is refused and changes
+    nothing.
+    """
+    now = now or timezone.now()
+    codes = _seen_codes(seen)
+    if codes:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{_SEEN_UPDATE} RETURNING jsonb_array_length(t.seen_items)",
+                {
+                    "participant": participant_id,
+                    "version": code_version,
+                    "cutoff": now - GRACE,
+                    "seen": json.dumps(codes),
+                },
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+    # Nothing written: nothing new (a retry, or foreign codes), or the attempt may not be written.
+    attempt = _signed_in_attempt(participant_id, code_version)
+    if attempt.state != Attempt.State.IN_PROGRESS:
+        raise TakingError(_("This test has already been submitted."), "submitted")
+    if now > attempt.deadline_at + GRACE:
+        finalise_if_overdue(attempt, now)
+        raise TakingError(_("Time is up: answers after the deadline are not accepted."), "deadline")
+    return len(attempt.seen_items)
+
+
+def reached(attempt: Attempt, answered: Iterable[str] | None = None) -> int:
+    """How far the taker got: the position (1-based) in their own item order of the last item shown or
+    answered; 0 when nothing was. ``answered`` (item codes with a non-empty answer) is read when not
+    given."""
+    if answered is None:
+        answered = attempt.answers.exclude(response=[]).values_list("item_code", flat=True)
+    touched = set(attempt.seen_items) | set(answered)
+    positions = [n for n, code in enumerate(attempt.item_order, start=1) if code in touched]
+    return max(positions, default=0)
 
 
 def submit(attempt: Attempt, automatic: bool = False, now: datetime | None = None) -> Attempt:

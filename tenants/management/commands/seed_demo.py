@@ -1,5 +1,8 @@
 """Demo data: Kabupaten Kutai Kartanegara with its admin, a platform operator and a national viewer.
 
+Kukar is approved as it is made (its admin's address counts as verified), so that it publishes to the
+national benchmark like a reviewed region; the simulated regions there have no site and need no approval.
+
 Idempotent: running it again changes nothing that exists. Later apps add their demo data through
 ``settings.DEMO_SEEDERS`` (dotted paths of callables taking the Kukar Region), so this app imports none.
 """
@@ -16,7 +19,7 @@ from accounts.roles import Role
 from accounts.services import create_user
 from tenants.models import Region
 from tenants.schemas import use_public_schema
-from tenants.services import provisioning
+from tenants.services import approval, provisioning
 from tenants.services.signup import SignupRequest, register_region
 
 DEMO_PASSWORD = "Demo-IKD-2026!"  # noqa: S105 (printed for the demo; documented in README)
@@ -47,6 +50,8 @@ class Command(BaseCommand):
         region = Region.objects.filter(code=KUKAR.code).first()
         if region is None:
             region = register_region(KUKAR).region
+        # The demo region publishes its round to the national benchmark, which only approved regions do.
+        region = approval.approve_seeded(region, actor="seed_demo")
         user_model: Any = get_user_model()
         for email, name, role in PLATFORM_USERS:
             if not user_model.objects.filter(email=email).exists():

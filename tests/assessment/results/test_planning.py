@@ -10,6 +10,7 @@ import pytest
 
 from assessment.instrument.files import Course, load_training_catalogue
 from assessment.results.planning import LearningPlan, PersonNeed, learning_plan, roadmap
+from assessment.scoring.scale import level_of
 
 DEFAULT_CATALOGUE = (
     Path(__file__).resolve().parents[3] / "assessment" / "data" / "training" / "katalog-default.yaml"
@@ -79,13 +80,13 @@ def test_plan_stays_within_the_budget() -> None:
 
 
 def test_largest_gap_first_ties_by_code() -> None:
-    plan = learning_plan(levels(c4_2=1.8, c4_1=2.6, c1_3=1.8, c2_1=2.9), CATALOGUE)
+    plan = learning_plan(levels(c4_2=1.3, c4_1=2.2, c1_3=1.3, c2_1=2.4, c3_1=2.5), CATALOGUE)
     assert [(g.competence, g.level, g.target) for g in plan.gaps] == [
-        ("1.3", 1.8, 3),
-        ("4.2", 1.8, 3),
-        ("4.1", 2.6, 3),
-        ("2.1", 2.9, 3),
-    ]
+        ("1.3", 1.3, 3),
+        ("4.2", 1.3, 3),
+        ("4.1", 2.2, 3),
+        ("2.1", 2.4, 3),
+    ]  # 3.1 at 2.5 is level 3 (Mahir), as the page shows it: not a gap
     assert plan.courses[0].competences == ("1.3",)  # A4 builds the first gap
     assert codes(plan) == ["A4", "B1"]  # 11 JP; B2 (12 JP) and BIG (16 JP) no longer fit
     assert [p.course.code for p in plan.later] == ["B2", "BIG"]
@@ -93,7 +94,7 @@ def test_largest_gap_first_ties_by_code() -> None:
 
 
 def test_prefers_the_course_covering_most_gaps_then_fewer_jp() -> None:
-    plan = learning_plan(levels(c1_1=1.2, c1_2=1.5), CATALOGUE)
+    plan = learning_plan(levels(c1_1=1.2, c1_2=1.4), CATALOGUE)
     assert codes(plan) == ["A1"]  # covers 1.1 and 1.2; A2 is cheaper but covers only 1.1
     assert plan.courses[0].competences == ("1.1", "1.2")
     one = learning_plan(levels(c1_1=1.2), CATALOGUE)
@@ -108,18 +109,20 @@ def test_no_course_twice() -> None:
 
 
 def test_courses_outside_the_level_range_are_not_chosen() -> None:
-    low = learning_plan(levels(c1_1=1.5), CATALOGUE)
+    low = learning_plan(levels(c1_1=1.4), CATALOGUE)
     assert codes(low) == ["A2"]  # not A3 (from level 2) nor H1 (from level 3)
     middle = learning_plan(levels(c1_1=2.4), CATALOGUE)
     assert codes(middle) == ["A3"]  # A1 and A2 end at level 2
-    for plan in (low, middle):
+    on_the_cut = learning_plan(levels(c1_1=1.5), CATALOGUE)
+    assert codes(on_the_cut) == ["A3"]  # 1.5 is level 2 (Menengah), as on the page
+    for plan in (low, middle, on_the_cut):
         for p in plan.courses:
-            level = int(next(g.level for g in plan.gaps if g.competence == p.competences[0]))
+            level = level_of(next(g.level for g in plan.gaps if g.competence == p.competences[0]))
             assert p.course.level_from <= level < p.course.level_to
 
 
 def test_uncovered_competences_are_listed() -> None:
-    plan = learning_plan(levels(c3_1=1.5, c5_4=2.2, c2_1=2.0, c1_1=2.5), CATALOGUE)
+    plan = learning_plan(levels(c3_1=1.5, c5_4=2.2, c2_1=2.0, c1_1=2.4), CATALOGUE)
     assert set(plan.uncovered) == {"3.1", "5.4"}
     assert "2.1" not in plan.uncovered  # BIG builds it
     assert codes(plan) == ["BIG"]
@@ -129,9 +132,9 @@ def test_uncovered_competences_are_listed() -> None:
 def test_reasons_are_indonesian_with_a_decimal_comma() -> None:
     plan = learning_plan(levels(c4_2=1.8), CATALOGUE)
     assert plan.courses[0].reason == "Menutup kesenjangan pada 4.2 (tingkat 1,8 → target 3)"
-    both = learning_plan(levels(c1_1=1.25, c1_2=1.96), CATALOGUE)
-    assert both.courses[0].reason == (
-        "Menutup kesenjangan pada 1.1 (tingkat 1,2 → target 3) dan 1.2 (tingkat 1,9 → target 3)"
+    both = learning_plan(levels(c1_1=1.25, c1_2=1.49), CATALOGUE)
+    assert both.courses[0].reason == (  # rounded down, as on the page: 1.49 is level 1 and reads 1,4
+        "Menutup kesenjangan pada 1.1 (tingkat 1,2 → target 3) dan 1.2 (tingkat 1,4 → target 3)"
     )
     later = learning_plan(levels(c2_1=1.5), CATALOGUE, budget_jp=10)
     assert later.later[0].reason.startswith("Menutup kesenjangan pada 2.1 (tingkat 1,5 → target 3)")
@@ -162,8 +165,8 @@ def test_default_catalogue_plans() -> None:
         for p in (*plan.courses, *plan.later):
             assert by_code[p.course.code] == p.course
             for c in p.competences:
-                assert comps[c] < 3
-                assert p.course.level_from <= int(comps[c]) < p.course.level_to
+                assert level_of(comps[c]) < 3
+                assert p.course.level_from <= level_of(comps[c]) < p.course.level_to
             assert p.reason.startswith("Menutup kesenjangan pada ")
         assert not set(plan.uncovered) & {c for p in plan.courses for c in p.competences}
     weak = learning_plan(levels(1.4), catalogue.courses)
@@ -247,7 +250,7 @@ def test_person_above_target_is_not_trained() -> None:
 def test_roadmap_year_one_follows_the_learning_plan_and_never_repeats_a_course() -> None:
     someone = person("X", levels(1.4, c4_2=2.2))
     first = roadmap([someone], CATALOGUE, target_index=4.0, years=1)
-    plan = learning_plan(someone.competence_levels, CATALOGUE)
+    plan = learning_plan(someone.competence_levels, CATALOGUE, area_scores=someone.area_scores)
     assert sorted(c.code for c in first.by_course) == sorted(codes(plan))
     assert first.total_jp == plan.total_jp
     three = roadmap([someone], CATALOGUE, target_index=4.0, years=3)
@@ -258,12 +261,12 @@ def test_roadmap_year_one_follows_the_learning_plan_and_never_repeats_a_course()
 def test_roadmap_gain_model() -> None:
     # One weak competence in area 4 (4 competences): B1 raises 4.2 by 0.25, area 4 by 0.0625,
     # the index by 0.0125.
-    someone = person("X", levels(3.0, c4_2=1.5))
+    someone = person("X", levels(3.0, c4_2=1.4))
     plan = roadmap([someone], CATALOGUE, target_index=4.0, years=1)
     assert [c.code for c in plan.by_course] == ["B1"]
     assert plan.projected_index[0] - plan.start_index == pytest.approx(0.25 / 4 / 5)
-    capped = roadmap([person("X", levels(3.0, c4_2=1.9))], CATALOGUE, target_index=4.0, years=1)
-    assert capped.projected_index[0] - capped.start_index == pytest.approx(0.1 / 4 / 5)  # B1 ends at 2
+    capped = roadmap([someone], CATALOGUE, target_index=4.0, years=1, gain_per_course=1.0)
+    assert capped.projected_index[0] - capped.start_index == pytest.approx(0.6 / 4 / 5)  # B1 ends at 2
 
 
 def test_empty_region() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 from typing import Any
@@ -52,10 +53,17 @@ def settings_for(name: str = "Pengukuran IKD 2026", **overrides: Any) -> lifecyc
     return lifecycle.RoundSettings(**values)
 
 
+FORM_SEED = uuid.UUID(int=2026)
+
+
 def open_round(region: Any, admin: Any = None, **overrides: Any) -> Round:
     """A round with a session around now, every employee invited, opened."""
     admin = admin or make_user(region, Role.REGION_ADMIN)
     round_ = lifecycle.create_round(settings_for(**overrides), admin)
+    # A fixed form seed: the form (checked to hold items of all four types) is the same in every run,
+    # so a test never meets the rare random form without, say, a multiple-response item.
+    Round.objects.filter(pk=round_.pk).update(form_seed=FORM_SEED)
+    round_.refresh_from_db()
     now = timezone.localtime(timezone.now(), region.tzinfo)
     start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
     lifecycle.add_session(

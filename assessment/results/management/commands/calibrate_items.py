@@ -19,9 +19,9 @@ from django_tenants.utils import get_public_schema_name, schema_context
 
 from assessment.instrument import calibration
 from assessment.instrument.models import ItemBank, ParameterSet
-from assessment.results.services.scoring import item_specs, load_answers
+from assessment.results.services.answers import coded_responses, item_specs, load_responses
 from assessment.rounds.models import Round
-from assessment.scoring import ItemSpec, score_answers
+from assessment.scoring import ItemSpec
 from tenants.models import Region
 
 MIN_PERSONS = 200
@@ -133,8 +133,10 @@ class Command(BaseCommand):
         column = {s.id: j for j, s in enumerate(ordered)}
         blocks_x, blocks_m = [], []
         for round_, round_specs in per_round:
-            loaded = load_answers(round_, round_specs)
-            x, m = score_answers(round_specs, loaded.answers)
+            # Answered items only: items not reached, skipped or malformed say nothing reliable about
+            # an item's difficulty (docs/scoring.md 2.11).
+            coded = coded_responses(round_specs, load_responses(round_, round_specs))
+            x, m = coded.scores, coded.calibration_mask
             big_x = np.zeros((x.shape[0], len(ordered)), dtype=np.int8)
             big_m = np.zeros((x.shape[0], len(ordered)), dtype=np.bool_)
             cols = [column[s.id] for s in round_specs]

@@ -4,6 +4,15 @@
  * queue in localStorage before it is sent; it leaves the queue only when the server acknowledged it.
  * The last state from the server is cached too, so a reload while offline shows the test and the
  * answers given. The server keeps the deadline; the timer only shows it.
+ *
+ * The page also reports which items it showed (scoring tells an item never reached from one seen and
+ * skipped). Codes shown go into their own queue in localStorage; they ride along with the next answer
+ * sent, or go on their own after SEEN_DELAY without one (most items are answered within it, so this
+ * rarely costs a request), before submitting, and when the page is hidden. The server keeps the union,
+ * so sending a code twice is harmless.
+ *
+ * An ordering item is answered by moving its options or, when the order shown is already right, by
+ * confirming it with its own button: either way the whole order is saved.
  */
 (function () {
   "use strict";
@@ -13,6 +22,8 @@
   var attemptId = root.getAttribute("data-attempt");
   var K = function (name) { return "ikd:" + attemptId + ":" + name; };
   var state = null, index = 0, offset = 0, finished = false, flushing = false;
+  var SEEN_DELAY = 20000;
+  var focusNext = null;  // what to focus after the next render: keyboard users keep their place
 
   function load(name, fallback) {
     try { var v = localStorage.getItem(K(name)); return v === null ? fallback : JSON.parse(v); } catch (e) { return fallback; }
@@ -31,6 +42,40 @@
 
   var answers = {};   // item code -> {response, flagged, seq}
   var queue = load("queue", []);
+  var seenQueue = load("seen", []);  // item codes shown and not yet acknowledged, in the order shown
+  var seenDone = {};  // item codes the server has recorded as seen
+  var seenTimer = null, seenInFlight = null;
+
+  function markSeen(code) {
+    if (seenDone[code] || seenQueue.indexOf(code) >= 0) { return; }
+    seenQueue.push(code);
+    store("seen", seenQueue);
+    if (!seenTimer) { seenTimer = setTimeout(function () { seenTimer = null; flushSeen(); }, SEEN_DELAY); }
+  }
+
+  function seenAcknowledged(codes) {
+    codes.forEach(function (c) { seenDone[c] = true; });
+    seenQueue = seenQueue.filter(function (c) { return !seenDone[c]; });
+    store("seen", seenQueue);
+  }
+
+  function flushSeen() {
+    if (seenInFlight) { return seenInFlight; }
+    if (!seenQueue.length) { return Promise.resolve(); }
+    var codes = seenQueue.slice();
+    seenInFlight = post(root.getAttribute("data-seen-url"), { seen: codes }).then(function (r) {
+      seenInFlight = null;
+      if (r.status === 401) { window.location.reload(); return; }
+      if (r.status === 200 || (r.status >= 400 && r.status < 500)) {
+        // Recorded, or refused for good (submitted, time up): either way not to be sent again.
+        seenAcknowledged(codes);
+      }
+    }).catch(function () {
+      seenInFlight = null;
+      if (!seenTimer) { seenTimer = setTimeout(function () { seenTimer = null; flushSeen(); }, 5000); }
+    });
+    return seenInFlight;
+  }
 
   function nextSeq() {
     var seq = load("seq", 0) + 1;
@@ -61,11 +106,14 @@
     if (flushing || !queue.length) { return Promise.resolve(); }
     flushing = true;
     var entry = queue[0];
-    return post(root.getAttribute("data-answer-url"), entry).then(function (r) {
+    var seen = seenQueue.slice();  // piggybacked: the items shown since the last report
+    var body = seen.length ? Object.assign({ seen: seen }, entry) : entry;
+    return post(root.getAttribute("data-answer-url"), body).then(function (r) {
       return r.json().then(function (data) { return { status: r.status, data: data }; });
     }).then(function (res) {
       flushing = false;
       if (res.status === 200) {
+        seenAcknowledged(seen);
         queue = queue.filter(function (q) { return q.key !== entry.key; });
         store("queue", queue);
         setOnline(true);
@@ -155,14 +203,17 @@
     var fieldset = el("fieldset", { "class": "options" });
     fieldset.appendChild(el("legend", { "class": "sr-only" }, item.stem));
     if (item.type === "ordering") {
-      var order = saved.response.length ? saved.response.slice() : item.options.map(function (o) { return o.id; });
+      var answered = saved.response.length > 0;
+      var order = answered ? saved.response.slice() : item.options.map(function (o) { return o.id; });
       var text = {}; item.options.forEach(function (o) { text[o.id] = o.text; });
+      var hintId = "order-hint-" + item.code;
+      section.appendChild(el("p", { "class": "muted", id: hintId }, L("orderhint")));
       var list = el("ol", { "class": "ordering" });
       order.forEach(function (id, pos) {
-        var li = el("li", {});
+        var li = el("li", { "data-option": id });
         li.appendChild(el("span", {}, text[id]));
-        var up = el("button", { type: "button", "class": "btn btn-secondary btn-small", "aria-label": L("up") + ": " + text[id] }, "↑");
-        var down = el("button", { type: "button", "class": "btn btn-secondary btn-small", "aria-label": L("down") + ": " + text[id] }, "↓");
+        var up = el("button", { type: "button", "class": "btn btn-secondary btn-small", "data-move": "up", "aria-label": L("up") + ": " + text[id] }, "↑");
+        var down = el("button", { type: "button", "class": "btn btn-secondary btn-small", "data-move": "down", "aria-label": L("down") + ": " + text[id] }, "↓");
         up.disabled = pos === 0; down.disabled = pos === order.length - 1;
         up.addEventListener("click", function () { move(order, pos, -1); });
         down.addEventListener("click", function () { move(order, pos, 1); });
@@ -170,6 +221,18 @@
         list.appendChild(li);
       });
       fieldset.appendChild(list);
+      if (answered) {
+        fieldset.appendChild(el("p", { "class": "alert alert-success order-saved", id: "order-saved", tabindex: "-1" }, L("ordersaved")));
+      } else {
+        // Without this, an order that is already right could only be given by moving an option away and back.
+        var keep = el("button", { type: "button", "class": "btn btn-primary confirm-order", id: "confirm-order", "aria-describedby": hintId }, L("keeporder"));
+        keep.addEventListener("click", function () {
+          record(item.code, order.slice(), (answers[item.code] || {}).flagged || false);
+          focusNext = function (s) { return s.querySelector("#order-saved"); };
+          render();
+        });
+        fieldset.appendChild(keep);
+      }
     } else {
       var multiple = item.type === "multiple_response";
       item.options.forEach(function (o) {
@@ -195,6 +258,12 @@
     flag.setAttribute("aria-pressed", saved.flagged ? "true" : "false");
     flag.hidden = !state.allow_back;
     store("index", index);
+    markSeen(item.code);
+    if (focusNext) {
+      var target = focusNext(section);
+      focusNext = null;
+      if (target) { target.focus(); }
+    }
   }
 
   function move(order, pos, delta) {
@@ -202,6 +271,12 @@
     var copy = order.slice();
     var tmp = copy[pos]; copy[pos] = copy[pos + delta]; copy[pos + delta] = tmp;
     record(item.code, copy, (answers[item.code] || {}).flagged || false);
+    // Keep the focus on the option moved (its other arrow at either end), to press again from the keyboard.
+    var moved = pos + delta, last = copy.length - 1;
+    focusNext = function (s) {
+      var buttons = s.querySelectorAll(".ordering li")[moved].querySelectorAll("button");
+      return (delta < 0 ? moved > 0 : moved < last) ? buttons[delta < 0 ? 0 : 1] : buttons[delta < 0 ? 1 : 0];
+    };
     render();
   }
 
@@ -243,7 +318,9 @@
         window.location.href = root.getAttribute("data-done-url");
       }).catch(function () { setTimeout(go, 3000); });
     };
-    flush().then(go, go);
+    // Answers first, then the last items shown: the server takes neither after submission.
+    var afterAnswers = function () { return flushSeen().then(go, go); };
+    flush().then(afterAnswers, afterAnswers);
   }
 
   function start(data, fromServer) {
@@ -256,6 +333,8 @@
       offset = load("offset", 0);
     }
     if (state.state === "submitted") { window.location.href = root.getAttribute("data-done-url"); return; }
+    (state.seen || []).forEach(function (code) { seenDone[code] = true; });
+    seenAcknowledged([]);
     var local = load("answers", {});
     answers = {};
     var maxSeq = load("seq", 0);
@@ -290,7 +369,10 @@
   document.getElementById("submit").addEventListener("click", function () {
     if (window.confirm(L("confirm"))) { finish(""); }
   });
-  window.addEventListener("online", function () { setOnline(true); flush(); });
+  window.addEventListener("online", function () { setOnline(true); flush(); flushSeen(); });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && state && !finished) { flushSeen(); }
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.getAttribute("data-sw-url"), { scope: "/tes/" }).catch(function () {});
     navigator.serviceWorker.ready.then(function (registration) {
