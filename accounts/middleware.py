@@ -1,4 +1,9 @@
-"""Default deny: a view without an access rule is refused; MFA is enforced where it is required."""
+"""Default deny: a view without an access rule is refused; MFA is enforced where it is required.
+
+A user who must use TOTP and has none is sent to allauth's activation page from every page of ours
+(except the enrolment link's own page); for a platform operator that page is refused too unless the
+session came through the account's enrolment link (accounts.enrolment).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from accounts import enrolment
 from accounts.access import is_third_party, rule_for
 from accounts.services import has_totp, mfa_required
 
@@ -29,11 +35,20 @@ class AccessControlMiddleware:
     ) -> HttpResponse | None:
         user = request.user
         region = getattr(request, "region", None)
+        enrolment.close_if_enrolled(request)
         third_party = is_third_party(view)
-        if user.is_authenticated and not third_party and mfa_required(user, region) and not has_totp(user):
+        setting_up = getattr(view, "ikd_mfa_setup", False)  # the enrolment link's page
+        if (
+            user.is_authenticated
+            and not third_party
+            and not setting_up
+            and mfa_required(user, region)
+            and not has_totp(user)
+        ):
             return redirect("mfa_activate_totp")
         if third_party:
-            return None
+            # An operator's authenticator is enrolled only through the account's one-time link.
+            return self._enrolment_needed(request) if enrolment.refuses_activation(request) else None
         rule = rule_for(view)
         if rule is None:
             logger.error("View %r has no access rule; refused.", view)
@@ -43,6 +58,18 @@ class AccessControlMiddleware:
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return self._forbidden(request)
+
+    @staticmethod
+    def _enrolment_needed(request: HttpRequest) -> HttpResponse:
+        context = {
+            "title": _("Use your enrolment link"),
+            "message": _(
+                "The authenticator of a platform operator account can only be set up through the one-time "
+                "enrolment link made when the account was created. Open that link, or ask another platform "
+                "operator for a new one."
+            ),
+        }
+        return render(request, "frontend/error.html", context, status=403)
 
     @staticmethod
     def _forbidden(request: HttpRequest) -> HttpResponse:

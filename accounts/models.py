@@ -33,6 +33,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.EMPLOYEE)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # The nonce of the one enrolment link still open for this user (accounts.enrolment); emptied when
+    # the link is used, replaced when a new one is issued. Empty: no link works.
+    mfa_enrolment_nonce = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

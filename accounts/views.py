@@ -7,13 +7,15 @@ from typing import Any
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import get_user_model, login, logout
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from accounts import enrolment
 from accounts.access import access
 from accounts.forms import RegionSecurityForm, RegionUserForm, UserRoleForm
 from accounts.roles import Role
@@ -35,6 +37,39 @@ def login_token(request: HttpRequest, token: str) -> HttpResponse:
         address.send_confirmation(request, signup=True)
     messages.success(request, _("Welcome! Your region's site is ready."))
     return redirect("home")
+
+
+@access(public=True)
+@require_http_methods(["GET", "POST"])
+def mfa_enrolment(request: HttpRequest, token: str) -> HttpResponse:
+    """An operator's one-time enrolment link (accounts.enrolment): a page, then a button that uses the link
+    up and lets this session activate the operator's authenticator (after signing in, if need be)."""
+    user = enrolment.peek(token) if request.method == "GET" else enrolment.redeem(token)
+    if user is None:
+        context = {
+            "title": _("This enrolment link no longer works"),
+            "message": _(
+                "It has expired, was replaced by a newer link or was already used. "
+                "Ask another platform operator for a new one."
+            ),
+        }
+        return render(request, "frontend/error.html", context, status=410)
+    if request.method == "GET":
+        return render(request, "accounts/mfa_enrolment.html", {"enrolling": user})
+    if request.user.is_authenticated and request.user.pk != user.pk:
+        logout(request)  # someone else's session: the link is not theirs to use
+    enrolment.open_enrolment(request, user)
+    activation = reverse(enrolment.ACTIVATION_URL_NAME)
+    if request.user.is_authenticated:
+        return redirect(activation)
+    messages.info(
+        request, _("Sign in with your password; then scan the QR code with your authenticator app.")
+    )
+    return redirect(f"{reverse('account_login')}?next={activation}")
+
+
+# Reachable while the middleware sends a signed-in operator without an authenticator to the activation.
+mfa_enrolment.ikd_mfa_setup = True  # type: ignore[attr-defined]
 
 
 def _send_set_password_email(request: HttpRequest, email: str) -> None:

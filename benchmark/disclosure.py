@@ -5,6 +5,7 @@ group of fewer than ``MIN_CELL`` (10) people, and enough other numbers that no h
 again from totals, margins, means or the other published tables. ``audit`` then checks the result on its own,
 using only what a reader of the benchmark would see. **CI relies on ``audit``**: a release is publishable when
 ``audit(protect(release))`` returns no findings, and the property tests check that over many random releases.
+A round published again must also pass ``audit_versions`` against every version published before (rule 7).
 
 The rule (see ``docs/disclosure.md`` for the plain-language version):
 
@@ -42,6 +43,31 @@ The rule (see ``docs/disclosure.md`` for the plain-language version):
    gap between them. So the level vector is published only at cuts that the histogram partition also has:
    merged levels, never new information.
 
+7. Republication. A round may be published again (re-scored, withdrawn and sent again). Replacing the old
+   figures does not make readers forget them, so every version ever published counts as known, and
+   ``protect_against`` protects a new version against all of them; ``audit_versions`` checks it. The
+   difference of two versions is what changed in between: people who came, left, moved between categories,
+   or were scored again. If fewer than min_cell people make a difference, it gives them away: one person
+   moved from S1 to S2 shows as n - 1 and n + 1 with sums that differ by exactly that person's scores.
+   - Groups: each version publishes or implies blocks (its published cells, and its hidden cells together).
+     A group both versions give is a union of *components*, the categories chained together by blocks of
+     either version. Every union of components (not only each component: +13 and -12 cancel to +1) must
+     change in size by 0 or >= min_cell, and so must every set of its bins where its size changed.
+   - Values: a group of unchanged size may change its values only in a full re-score (``rescored``): then
+     every person's values changed and the difference is a sum over the whole group. Otherwise the change
+     may be one reopened attempt's. A declared re-score that leaves some groups exactly as they were is
+     not one. From aggregates alone "one big change" cannot be told from "many small ones", so the region
+     must say; the flag is its word, checked as far as the figures allow.
+   - Monotone: a cell hidden in any version stays hidden (even when it is empty now: showing 0 would say
+     its few people left), a withheld breakdown stays withheld, a hidden eligible count stays hidden, and
+     no vector gets finer bins than before. Otherwise the two versions together narrow what each hid.
+   - Remainder: cells shown before and hidden now are known to a reader who takes them as unchanged, so the
+     cells hidden in every version must hold as a hidden set on their own (>= 2 cells, room for min_cell).
+   ``protect_against`` hides the cells that a small difference runs through together with the cells it
+   ran to (their union then shows no change), withholds a breakdown where that is not enough, and merges
+   bins. The region total cannot be hidden: if it changed by 1..min_cell-1 people, or its values changed
+   without a full re-score, the new version must be refused, and the earlier one stays.
+
 Linked tables. The six breakdowns share only the region total, and every number of the total is published.
 Each hidden cell appears in exactly one breakdown, and the constraints of one breakdown involve only its own
 cells and the total. Given the total, the feasible sets of different breakdowns are independent, so combining
@@ -50,7 +76,8 @@ when the total is fully published; otherwise it solves one joint LP, so another 
 would show.
 
 Limits, handled elsewhere or accepted (see the docs): republishing a round must replace the old figures, not
-add to them (differencing two versions); rounding of published means only removes information; an attacker
+add to them, and be protected against every earlier version (7.); rounding of published means only removes
+information; an attacker
 who knows this algorithm can infer a little from which cells were chosen; a group whose people are all at one
 level or one histogram bin reveals that value for each member (group attribute disclosure). National or
 provincial figures must be built from protected figures only: aggregate minus published cells would
@@ -59,10 +86,11 @@ otherwise recover hidden cells and suppressed regions.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -84,6 +112,8 @@ class Reason(StrEnum):
     COMPLEMENTARY = "complementary"
     TABLE = "table"
     REGION = "region"
+    EARLIER = "earlier"  # hidden because an earlier version of the same round hid it (protect_against)
+    STORED = "stored"  # read back from a stored public view, which keeps no reasons (from_view)
 
 
 class _FrozenMap(Mapping[str, _V]):
@@ -260,6 +290,10 @@ class FindingKind(StrEnum):
     PINNED = "pinned"  # a hidden count has at most one feasible integer value
     SMALL_INTERVAL = "small_interval"  # a hidden count provably lies in 1..min_cell-1
     STRUCTURE = "structure"  # inconsistent numbers, or a hidden cell that still shows values
+    # Between versions of one round (audit_versions):
+    DIFFERENCE = "difference"  # a group's or a bin's count changed by 1..min_cell-1 people
+    CHANGED = "changed"  # a group's values changed while its size did not, and not in a full re-score
+    UNHIDDEN = "unhidden"  # shows what an earlier version hid, or pins down what every version hid
 
 
 @dataclass(frozen=True)
@@ -281,6 +315,22 @@ def protect(release: Release, *, min_cell: int = MIN_CELL) -> ProtectedRelease:
     The input is validated (inconsistent input would make any protection argument void) and never mutated.
     The output is deterministic: it depends only on the input values and category order.
     """
+    return _protect(release, min_cell, _Plan())
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What ``protect`` must do beyond the rule for one release: the constraints that earlier versions of
+    the same round set (``protect_against``). The empty plan is the rule alone."""
+
+    hidden: Mapping[str, frozenset[str]] = field(default_factory=dict)  # breakdown -> categories to hide
+    withheld: frozenset[str] = frozenset()  # breakdowns to withhold whole
+    total_cuts: Mapping[str, frozenset[int]] = field(default_factory=dict)  # vector -> cuts it may keep
+    table_cuts: Mapping[tuple[str, str], frozenset[int]] = field(default_factory=dict)  # (breakdown, vector)
+    hide_eligible: bool = False
+
+
+def _protect(release: Release, min_cell: int, plan: _Plan) -> ProtectedRelease:
     if min_cell < 1:
         raise ValueError("min_cell must be at least 1")
     _validate(release)
@@ -298,13 +348,17 @@ def protect(release: Release, *, min_cell: int = MIN_CELL) -> ProtectedRelease:
     sizes = {name: len(vector) for name, vector in total.vectors.items()}
 
     def partitions(
-        rows: Sequence[Mapping[str, Sequence[int]]], base: Mapping[str, tuple[int, ...]] | None
+        rows: Sequence[Mapping[str, Sequence[int]]],
+        base: Mapping[str, tuple[int, ...]] | None,
+        limits: Mapping[str, frozenset[int]],
     ) -> dict[str, tuple[int, ...]]:
         cuts: dict[str, tuple[int, ...]] = {}
         for name in sizes:
             if name in children:
                 continue
             allowed = base[name] if base is not None else tuple(range(sizes[name] + 1))
+            if name in limits:  # an earlier version's bins: never publish finer than those
+                allowed = tuple(c for c in allowed if c in limits[name])
             cuts[name] = _coarsen(
                 [r[name] for r in rows], allowed, preferred.get(name, frozenset()), min_cell
             )
@@ -314,21 +368,29 @@ def protect(release: Release, *, min_cell: int = MIN_CELL) -> ProtectedRelease:
             cuts[name] = (0, *inner, sizes[name])
         return cuts
 
-    total_cuts = partitions([total.vectors], None)
+    total_cuts = partitions([total.vectors], None, plan.total_cuts)
     out_total = _published(total, total_cuts, sizes)
 
     out_tables: list[PublishedTable] = []
     for table in release.tables:
-        reasons, withheld = _choose_suppression(table.cells, min_cell)
+        if table.name in plan.withheld:
+            hidden_cells = {k: PublishedCell(n=None, reason=Reason.EARLIER) for k in table.cells}
+            out_tables.append(PublishedTable(table.name, hidden_cells, Reason.TABLE))
+            continue
+        forced = plan.hidden.get(table.name, frozenset())
+        reasons, withheld = _choose_suppression(table.cells, min_cell, forced)
         if withheld:
             hidden_cells = {k: PublishedCell(n=None, reason=reasons[k]) for k in table.cells}
             out_tables.append(PublishedTable(table.name, hidden_cells, Reason.TABLE))
             continue
         rows = [c.vectors for k, c in table.cells.items() if k not in reasons and c.n > 0]
         if reasons:
-            hidden_vectors = [table.cells[k].vectors for k in reasons]
-            rows.append({name: _add(v[name] for v in hidden_vectors) for name in sizes})
-        cuts = partitions(rows, total_cuts)
+            hidden_vectors = [table.cells[k].vectors for k in reasons]  # empty cells too, when kept hidden
+            rows.append(
+                {name: _add(v.get(name, (0,) * size) for v in hidden_vectors) for name, size in sizes.items()}
+            )
+        limits = {name: cuts for (t, name), cuts in plan.table_cuts.items() if t == table.name}
+        cuts = partitions(rows, total_cuts, limits)
         cells: dict[str, PublishedCell] = {}
         for key, cell in table.cells.items():
             reason = reasons.get(key)
@@ -337,7 +399,7 @@ def protect(release: Release, *, min_cell: int = MIN_CELL) -> ProtectedRelease:
 
     eligible: int | None = release.eligible
     eligible_hidden = False
-    if eligible is not None and not _publishable(eligible - total.n, min_cell):
+    if eligible is not None and (plan.hide_eligible or not _publishable(eligible - total.n, min_cell)):
         eligible, eligible_hidden = None, True
     return ProtectedRelease(
         out_total, tuple(out_tables), eligible, eligible_hidden, min_cell, release.value_range, nestings
@@ -352,9 +414,13 @@ def _add(vectors: Iterable[Sequence[int]]) -> tuple[int, ...]:
     return tuple(sum(column) for column in zip(*vectors, strict=True))
 
 
-def _choose_suppression(cells: Mapping[str, Cell], min_cell: int) -> tuple[dict[str, Reason], bool]:
-    """Primary cells, then complementary ones smallest n first; True if the whole table must be withheld."""
+def _choose_suppression(
+    cells: Mapping[str, Cell], min_cell: int, forced: frozenset[str] = frozenset()
+) -> tuple[dict[str, Reason], bool]:
+    """Primary cells, the ``forced`` ones (hidden by an earlier version), then complementary ones smallest n
+    first; True if the whole table must be withheld."""
     reasons = {k: Reason.PRIMARY for k, c in cells.items() if 0 < c.n < min_cell}
+    reasons.update({k: Reason.EARLIER for k in cells if k in forced and k not in reasons})
     if not reasons:
         return reasons, False
 
@@ -365,7 +431,8 @@ def _choose_suppression(cells: Mapping[str, Cell], min_cell: int) -> tuple[dict[
 
     order = {k: i for i, k in enumerate(cells)}
     candidates = sorted(
-        (k for k, c in cells.items() if c.n >= min_cell), key=lambda k: (cells[k].n, order[k])
+        (k for k, c in cells.items() if c.n >= min_cell and k not in reasons),
+        key=lambda k: (cells[k].n, order[k]),
     )
     for key in candidates:
         if safe():
@@ -967,6 +1034,659 @@ def _judge(
     if lo_int >= 1 and hi_int <= min_cell - 1:
         return Finding(FindingKind.SMALL_INTERVAL, target.where, lo, hi, "provably a small group")
     return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Republication: every version of a round ever published is known
+
+_MAX_ROUNDS = 500  # protect_against: each round hides more or merges bins, so it ends well before this
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Categories whose numbers one version publishes or lets a reader derive: a published cell (or a
+    category the version lists as, or implies to be, empty), the hidden cells of a breakdown together, or
+    for a withheld breakdown all its categories, which is the region total."""
+
+    keys: frozenset[str]
+    n: int
+    sums: Mapping[str, float]  # n * mean, per mean
+    prefix: Mapping[str, Mapping[int, int]]  # per vector: people below each cut the reader can place
+    stats: Mapping[str, float] | None = None  # a published cell's own SD and CI
+    hidden: bool = False
+    weight: int = 0  # the sums rest on means published for this many people: each rounded by half a unit
+
+
+@dataclass(frozen=True)
+class _Issue:
+    """A finding of ``audit_versions``, with what ``protect_against`` needs to act on it."""
+
+    finding: Finding
+    table: str | None = None  # None: the region total, the eligible count or the round as a whole
+    keys: frozenset[str] = frozenset()  # the categories of the group concerned
+    vector: str | None = None
+    cut: int | None = None  # merging the bins of ``vector`` at this cut merges the issue's bins
+    eligible: bool = False
+    remainder: bool = False  # hiding more cells cannot help: only withholding the breakdown
+
+
+@dataclass(frozen=True)
+class _Verdicts:
+    issues: list[_Issue]
+    unchanged: list[str]  # non-empty groups whose published numbers all stayed exactly the same
+    changed: list[str]
+
+
+def rounded(result: ProtectedRelease, digits: int) -> ProtectedRelease:
+    """The release with its means and stats rounded as published: what a reader compares versions on."""
+
+    def cell(c: PublishedCell) -> PublishedCell:
+        if c.suppressed:
+            return c
+        return replace(
+            c,
+            means={k: round(v, digits) for k, v in c.means.items()},
+            stats={k: round(v, digits) for k, v in c.stats.items()},
+        )
+
+    tables = tuple(replace(t, cells={k: cell(c) for k, c in t.cells.items()}) for t in result.tables)
+    return replace(result, total=cell(result.total), tables=tables)
+
+
+def from_view(
+    view: Mapping[str, Any],
+    *,
+    value_range: tuple[float, float] = (1.0, 4.0),
+    nestings: Sequence[Nesting] = (),
+) -> ProtectedRelease:
+    """A stored public view (``public_view``) read back, for ``audit_versions`` and ``protect_against``.
+
+    A view keeps no reasons: hidden cells and withheld breakdowns come back with ``Reason.STORED``, a
+    withheld breakdown without its categories. An absent eligible count reads as hidden: a view cannot
+    tell "hidden" from "not given", and hidden is the safe reading.
+    """
+    min_cell = int(view.get("min_cell", MIN_CELL))
+    if view.get("suppressed"):
+        total = PublishedCell(n=None, reason=Reason.REGION)
+        return ProtectedRelease(total, (), None, True, min_cell, value_range, tuple(nestings))
+
+    def cell(data: Mapping[str, Any]) -> PublishedCell:
+        if data.get("suppressed"):
+            return PublishedCell(n=None, reason=Reason.STORED)
+        vectors = {
+            name: tuple(
+                Group(int(g["start"]), int(g["stop"]), None if g["count"] is None else int(g["count"]))
+                for g in groups
+            )
+            for name, groups in (data.get("vectors") or {}).items()
+        }
+        means = {k: float(v) for k, v in (data.get("means") or {}).items()}
+        stats = {k: float(v) for k, v in (data.get("stats") or {}).items()}
+        return PublishedCell(int(data["n"]), means, stats, vectors)
+
+    tables = []
+    for name, table in (view.get("tables") or {}).items():
+        if table.get("suppressed"):
+            tables.append(PublishedTable(name, {}, Reason.STORED))
+        else:
+            tables.append(PublishedTable(name, {k: cell(c) for k, c in table["cells"].items()}))
+    eligible = view.get("eligible")
+    return ProtectedRelease(
+        cell(view["total"]),
+        tuple(tables),
+        None if eligible is None else int(eligible),
+        eligible is None,
+        min_cell,
+        value_range,
+        tuple(nestings),
+    )
+
+
+def protect_against(
+    release: Release,
+    earlier: Sequence[ProtectedRelease],
+    *,
+    min_cell: int = MIN_CELL,
+    rescored: bool = False,
+    digits: int | None = None,
+) -> ProtectedRelease:
+    """``protect``, and more, so that the result may follow ``earlier``: every version of the same round
+    published before (all of them: a reader may have kept any).
+
+    It starts from what the earlier versions imply: a cell hidden in any of them stays hidden (even when
+    it is empty now), a withheld breakdown stays withheld, a hidden eligible count stays hidden, and no
+    vector is published finer than before. Then it runs the checks of ``audit_versions`` and acts on them
+    until they pass or nothing more helps: a group whose difference between versions isolates a few
+    people is hidden, together with the groups it changed against (people who moved from one cell to
+    another) and complementary cells, so that the difference covers only their union; where that is not
+    enough the breakdown is withheld; bins whose differences are small are merged. What no protection of
+    the new version can mend (the region total changed by 1..min_cell-1 people, values changed without a
+    full re-score) is left for ``audit_versions`` to report, and the caller must refuse.
+
+    Pure and deterministic, like ``protect``. Without earlier versions it is ``protect``. Resending the
+    same figures gives the same result as before. ``rescored`` and ``digits``: see ``audit_versions``.
+    """
+    result = protect(release, min_cell=min_cell)
+    known = tuple(e for e in earlier if not e.region_suppressed)
+    if not known or result.region_suppressed:
+        return result
+    plan = _initial_plan(known)
+    for _ in range(_MAX_ROUNDS):
+        result = _protect(release, min_cell, plan)
+        shown = result if digits is None else rounded(result, digits)
+        issues = [i for old in known for i in _issues(shown, old, min_cell, rescored, digits, "")]
+        if any(i.table is None and i.vector is None and not i.eligible for i in issues):
+            break  # the region total (or the round as a whole) gives people away: only refusing helps
+        following = _absorb(plan, issues, result)
+        if following == plan:
+            break
+        plan = following
+    return result
+
+
+def audit_versions(
+    new: ProtectedRelease,
+    earlier: Sequence[ProtectedRelease],
+    *,
+    min_cell: int = MIN_CELL,
+    rescored: bool = False,
+    digits: int | None = None,
+) -> list[Finding]:
+    """Check a release against every version of the same round published before. Empty means safe.
+
+    A reader who kept an earlier version subtracts it from the new one. For every group that both versions
+    publish or let a reader derive, the difference is what changed in it: people who came, left, moved,
+    or were scored again. Those groups are the unions of *components*: a component joins the categories
+    that a block of either version joins (a published cell is a block on its own; the hidden cells of a
+    breakdown together are one block). Every union is checked, not only the components, because changes
+    of opposite sign cancel in a union (12 people moved from A to B and 1 came to A: A +13, B -12, and
+    A with B +1). The rules, against each earlier version:
+
+    1. A group's size changes by 0 or by at least min_cell people. A change of 1..min_cell-1 may be the
+       doing of that few people, and the difference of the sums is then their values (DIFFERENCE).
+    2. A group whose size did not change may change its values only in a full re-score (``rescored``:
+       every participant's values were computed again). Otherwise the change may be one person's (a
+       reopened attempt) and the difference of the sums is that person's change (CHANGED). A declared
+       re-score must look like one: when some groups changed and others stayed exactly as they were, the
+       change was not everyone's (CHANGED).
+    3. Counts per bin (levels, histogram): where a group's size changed, every set of its bins changes by 0
+       or by at least min_cell people (DIFFERENCE); where it did not, rule 2 applies.
+    4. Nothing hidden before is shown now: no cell, no withheld breakdown, no eligible count, no bin finer
+       than before. And the cells hidden in every version must stay protected from a reader who takes the
+       cells shown before and hidden now as unchanged, and subtracts them (UNHIDDEN).
+
+    ``digits``: the means are published rounded to that many digits, and the new release is compared as
+    published; the earlier ones are taken as stored. Values count as changed (rule 2) when a reader can
+    prove it: when a difference of sums exceeds what the rounding of the means it rests on can explain.
+    Counts are exact.
+    """
+    shown = new if digits is None else rounded(new, digits)
+    found: list[Finding] = []
+    for number, old in enumerate(earlier, 1):
+        issues = _issues(shown, old, min_cell, rescored, digits, f"version {number}")
+        found.extend(i.finding for i in issues)
+    return found
+
+
+def _initial_plan(earlier: Sequence[ProtectedRelease]) -> _Plan:
+    """What the earlier versions imply by themselves (rule 4's first half)."""
+    hidden: dict[str, frozenset[str]] = {}
+    withheld: set[str] = set()
+    total_cuts: dict[str, frozenset[int]] = {}
+    table_cuts: dict[tuple[str, str], frozenset[int]] = {}
+
+    def narrow(into: dict[Any, frozenset[int]], key: Any, cuts: Iterable[int]) -> None:
+        into[key] = into[key] & frozenset(cuts) if key in into else frozenset(cuts)
+
+    for old in earlier:
+        assert old.total.n is not None
+        for name, prefix in _prefixes(old.total.n, old.total.vectors, old.nestings).items():
+            narrow(total_cuts, name, prefix)
+        for table in old.tables:
+            if table.suppressed:
+                withheld.add(table.name)
+                continue
+            was_hidden = frozenset(k for k, c in table.cells.items() if c.suppressed)
+            hidden[table.name] = hidden.get(table.name, frozenset()) | was_hidden
+            for name, cuts in _table_cuts(old, table).items():
+                narrow(table_cuts, (table.name, name), cuts)
+    hide_eligible = any(old.eligible is None and old.eligible_suppressed for old in earlier)
+    return _Plan(hidden, frozenset(withheld), total_cuts, table_cuts, hide_eligible)
+
+
+def _absorb(plan: _Plan, issues: Sequence[_Issue], result: ProtectedRelease) -> _Plan:
+    """The plan for the next round: hide, withhold or merge what the issues point at."""
+    hidden = dict(plan.hidden)
+    withheld = set(plan.withheld)
+    total_cuts = dict(plan.total_cuts)
+    table_cuts = dict(plan.table_cuts)
+    tables = {t.name: t for t in result.tables}
+    sizes = _sizes(result)
+    nested = {nest.child: nest for nest in result.nestings}
+
+    grouped: set[str] = set()
+    for name, table in tables.items():
+        group = [i for i in issues if i.table == name and i.vector is None]
+        if not group:
+            continue
+        grouped.add(name)
+        now_hidden = frozenset(k for k, c in table.cells.items() if c.suppressed)
+        wanted = now_hidden.union(*(i.keys for i in group))
+        if table.suppressed or wanted == now_hidden or any(i.remainder for i in group):
+            withheld.add(name)  # hiding more cells cannot join these groups any further
+        else:
+            hidden[name] = hidden.get(name, frozenset()) | wanted
+
+    merged: set[tuple[str | None, str]] = set()
+    for issue in issues:
+        if issue.vector is None or issue.cut is None or issue.table in grouped:
+            continue  # bins are judged again once the cells are settled
+        name, cut = issue.vector, issue.cut
+        if name in nested:  # a child's bins merge where its parent's do
+            nest = nested[name]
+            name, cut = nest.parent, (*nest.starts, sizes[nest.parent])[cut]
+        within = tables.get(issue.table) if issue.table is not None else None
+        shown = _first_shown(within) if within is not None else None
+        # A breakdown that shows no cell shows no bins: what the issue saw there are the total's bins.
+        cell, owner = (result.total, None) if shown is None else (shown, issue.table)
+        if (owner, name) in merged:
+            continue  # one merge per vector and round: the next round judges the merged bins afresh
+        merged.add((owner, name))
+        current = frozenset(_cuts(cell.vectors[name]))
+        if cut in current and 0 < cut < sizes[name]:
+            if owner is None:
+                total_cuts[name] = current - {cut}
+            else:
+                table_cuts[owner, name] = current - {cut}
+    hide_eligible = plan.hide_eligible or any(i.eligible for i in issues)
+    return _Plan(hidden, frozenset(withheld), total_cuts, table_cuts, hide_eligible)
+
+
+def _first_shown(table: PublishedTable) -> PublishedCell | None:
+    return next((c for c in table.cells.values() if not c.suppressed), None)
+
+
+def _cuts(groups: Sequence[Group]) -> tuple[int, ...]:
+    return (0, *(g.stop for g in groups))
+
+
+def _prefixes(
+    n: int, vectors: Mapping[str, Sequence[Group]], nestings: Sequence[Nesting]
+) -> dict[str, dict[int, int]]:
+    """People below each cut a reader can place, per vector: the published bin edges (counted from the
+    front, or from the back past a hidden bin), and through a nesting the edges of the other vector."""
+    out: dict[str, dict[int, int]] = {}
+    for name, groups in vectors.items():
+        counts = [g.count for g in groups]
+        prefix: dict[int, int] = {}
+        for i, edge in enumerate(_cuts(groups)):
+            before, after = counts[:i], counts[i:]
+            if None not in before:
+                prefix[edge] = sum(c or 0 for c in before)
+            elif None not in after:
+                prefix[edge] = n - sum(c or 0 for c in after)
+        out[name] = prefix
+    for nest in nestings:
+        child, parent = out.get(nest.child), out.get(nest.parent)
+        if child is None or parent is None:
+            continue
+        bounds = (*nest.starts, max(parent))
+        for c, at in enumerate(bounds):
+            if c in child:
+                parent.setdefault(at, child[c])
+        for c, at in enumerate(bounds):
+            if at in parent:
+                child.setdefault(c, parent[at])
+    return out
+
+
+def _table_cuts(result: ProtectedRelease, table: PublishedTable) -> dict[str, frozenset[int]]:
+    """The cuts at which every published non-empty cell of a breakdown can be placed."""
+    cuts: dict[str, frozenset[int]] = {}
+    for cell in table.cells.values():
+        if cell.suppressed or not cell.n:
+            continue
+        for name, prefix in _prefixes(cell.n, cell.vectors, result.nestings).items():
+            cuts[name] = cuts[name] & frozenset(prefix) if name in cuts else frozenset(prefix)
+    return cuts
+
+
+def _sums(cell: PublishedCell, names: Iterable[str]) -> dict[str, float]:
+    return {m: cell.n * cell.means[m] if cell.n else 0.0 for m in names}
+
+
+def _total_block(result: ProtectedRelease, keys: Iterable[str], *, hidden: bool = False) -> _Block:
+    total = result.total
+    assert total.n is not None  # callers stop before this for a suppressed region
+    prefix = _prefixes(total.n, total.vectors, result.nestings)
+    stats = None if hidden else dict(total.stats)
+    return _Block(frozenset(keys), total.n, _sums(total, total.means), prefix, stats, hidden, total.n)
+
+
+def _table_blocks(result: ProtectedRelease, table: PublishedTable, keys: Iterable[str]) -> list[_Block]:
+    """The blocks of one breakdown in one version; a category the version does not list counts as 0."""
+    names = tuple(result.total.means)
+    if table.suppressed:
+        return [_total_block(result, keys, hidden=True)]
+    blocks: list[_Block] = []
+    hidden: list[str] = []
+    for key in sorted(keys):
+        cell = table.cells.get(key)
+        if cell is not None and cell.suppressed:
+            hidden.append(key)
+        elif cell is None or not cell.n:
+            blocks.append(_Block(frozenset({key}), 0, dict.fromkeys(names, 0.0), {}))
+        else:
+            prefix = _prefixes(cell.n, cell.vectors, result.nestings)
+            sums = _sums(cell, names)
+            blocks.append(_Block(frozenset({key}), cell.n, sums, prefix, dict(cell.stats), weight=cell.n))
+    if hidden:
+        total = _total_block(result, keys)
+        shown = [b for b in blocks if b.n]
+        prefix = {}
+        for name, at in total.prefix.items():
+            cuts = set(at).intersection(*(b.prefix.get(name, {}) for b in shown))
+            prefix[name] = {c: at[c] - sum(b.prefix[name][c] for b in shown) for c in cuts}
+        n = total.n - sum(b.n for b in blocks)
+        sums = {m: total.sums[m] - sum(b.sums[m] for b in blocks) for m in names}
+        weight = total.weight + sum(b.weight for b in blocks)
+        blocks.append(_Block(frozenset(hidden), n, sums, prefix, hidden=True, weight=weight))
+    return blocks
+
+
+def _components(keys: Iterable[str], blocks: Iterable[_Block]) -> list[frozenset[str]]:
+    """The finest groups that both versions give: categories chained together by any block."""
+    parent = {k: k for k in keys}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for block in blocks:
+        first, *rest = sorted(block.keys)
+        for k in rest:
+            parent[root(k)] = root(first)
+    components: dict[str, set[str]] = {}
+    for k in sorted(parent):
+        components.setdefault(root(k), set()).add(k)
+    return [frozenset(c) for c in components.values()]
+
+
+@functools.cache
+def _subsets(size: int) -> np.ndarray:
+    """Every non-empty subset of ``size`` items as 0/1 rows, fewest items first, then in binary order, so
+    the first ``size`` rows are the items alone and the last row is all of them."""
+    masks = sorted(range(1, 1 << size), key=lambda m: (m.bit_count(), m))
+    rows = np.array([[(m >> i) & 1 for i in range(size)] for m in masks], dtype=np.int64).reshape(-1, size)
+    rows.setflags(write=False)
+    return rows
+
+
+def _issues(
+    new: ProtectedRelease,
+    old: ProtectedRelease,
+    min_cell: int,
+    rescored: bool,
+    digits: int | None,
+    version: str,
+) -> list[_Issue]:
+    """What comparing ``new`` with one earlier version ``old`` gives a reader (rules in audit_versions)."""
+    if new.region_suppressed or old.region_suppressed:
+        return []  # a suppressed version publishes nothing to compare
+    against = f" (against {version})" if version else ""
+    found: list[_Issue] = []
+
+    def issue(kind: FindingKind, where: str, detail: str, **kwargs: Any) -> None:
+        found.append(_Issue(Finding(kind, where, detail=detail + against), **kwargs))
+
+    names = [v for v in new.total.vectors if v in old.total.vectors]
+    # (breakdown or None for the total, its components, their blocks in new and in old)
+    comparisons: list[tuple[str | None, list[frozenset[str]], list[list[_Block]], list[list[_Block]]]] = []
+
+    new_total, old_total = _total_block(new, ()), _total_block(old, ())
+    for name in names:
+        finer = sorted(set(new_total.prefix[name]) - set(old_total.prefix[name]))
+        if finer:
+            issue(
+                FindingKind.UNHIDDEN, f"total: {name}", "a finer bin than before", vector=name, cut=finer[0]
+            )
+    comparisons.append((None, [frozenset()], [[new_total]], [[old_total]]))
+
+    if new.eligible is not None:
+        if old.eligible is None and old.eligible_suppressed:
+            issue(FindingKind.UNHIDDEN, "eligible", "hidden before", eligible=True)
+        elif old.eligible is not None:
+            assert new.total.n is not None
+            assert old.total.n is not None
+            changes = {
+                "eligible": new.eligible - old.eligible,
+                "eligible - N": (new.eligible - new.total.n) - (old.eligible - old.total.n),
+            }
+            for where, change in changes.items():
+                if 0 < abs(change) < min_cell:
+                    issue(FindingKind.DIFFERENCE, where, f"changed by {change}", eligible=True)
+
+    old_tables = {t.name: t for t in old.tables}
+    for table in new.tables:
+        before = old_tables.get(table.name)
+        if before is None:
+            continue
+        keys = set(table.cells) | set(before.cells)
+        shown = {k for k, c in table.cells.items() if not c.suppressed}
+        was_hidden = keys if before.suppressed else {k for k, c in before.cells.items() if c.suppressed}
+        if shown & was_hidden:
+            unhidden = frozenset(shown & was_hidden)
+            where = f"{table.name}/{{{', '.join(sorted(unhidden))}}}"
+            issue(FindingKind.UNHIDDEN, where, "hidden before", table=table.name, keys=unhidden)
+            continue
+        if not table.suppressed and not before.suppressed:
+            new_cuts, old_cuts = _table_cuts(new, table), _table_cuts(old, before)
+            for name in names:
+                finer = sorted(new_cuts.get(name, frozenset()) - old_cuts.get(name, frozenset()))
+                if finer:
+                    where, detail = f"{table.name}: {name}", "a finer bin than before"
+                    issue(FindingKind.UNHIDDEN, where, detail, table=table.name, vector=name, cut=finer[0])
+        new_blocks, old_blocks = _table_blocks(new, table, keys), _table_blocks(old, before, keys)
+        found.extend(_remainder(table.name, new_blocks, old_blocks, before, names, min_cell, against))
+        groups = _components(keys, [*new_blocks, *old_blocks])
+        comparisons.append(
+            (
+                table.name,
+                groups,
+                [[b for b in new_blocks if b.keys <= g] for g in groups],
+                [[b for b in old_blocks if b.keys <= g] for g in groups],
+            )
+        )
+
+    unchanged: list[str] = []
+    changed: list[str] = []
+    for table_name, groups, new_parts, old_parts in comparisons:
+        blocks = [b for parts in (*new_parts, *old_parts) for b in parts if b.n]
+        cuts = {
+            name: tuple(sorted(frozenset.intersection(*(frozenset(b.prefix.get(name, {})) for b in blocks))))
+            for name in names
+        }
+        verdicts = _compare(
+            table_name, groups, new_parts, old_parts, cuts, min_cell, rescored, digits, against
+        )
+        found.extend(verdicts.issues)
+        unchanged.extend(verdicts.unchanged)
+        changed.extend(verdicts.changed)
+    if rescored and changed and unchanged:
+        same = ", ".join(unchanged[:3])
+        detail = f"a full re-score left {same} exactly as before: the change was not everyone's"
+        issue(FindingKind.CHANGED, "re-score", detail)
+    return found
+
+
+def _compare(
+    table: str | None,
+    groups: Sequence[frozenset[str]],
+    new_parts: Sequence[Sequence[_Block]],
+    old_parts: Sequence[Sequence[_Block]],
+    cuts: Mapping[str, tuple[int, ...]],
+    min_cell: int,
+    rescored: bool,
+    digits: int | None,
+    against: str,
+) -> _Verdicts:
+    """Rules 1-3 of ``audit_versions`` over the unions of ``groups``: for a breakdown every union but the
+    whole (which is the region total, checked as such), for the region total the total."""
+    m = len(groups)
+    unions = _subsets(m) if table is None else _subsets(m)[:-1]
+    if not len(unions):
+        return _Verdicts([], [], [])
+    means = sorted({k for parts in (*new_parts, *old_parts) for b in parts for k in b.sums})
+
+    def gather(parts: Sequence[_Block]) -> tuple[int, np.ndarray, dict[str, np.ndarray], int]:
+        n = sum(b.n for b in parts)
+        sums = np.array([sum(b.sums.get(k, 0.0) for b in parts) for k in means], dtype=float)
+        bins = {}
+        for name, at in cuts.items():
+            prefix = [sum(b.prefix[name][c] for b in parts if b.n) for c in at]
+            bins[name] = np.diff(np.array(prefix, dtype=np.int64))
+        return n, sums, bins, sum(b.weight for b in parts)
+
+    def stats_changed(new: Sequence[_Block], old: Sequence[_Block]) -> bool:
+        """A cell published in both versions (SD, CI): a group whose blocks differ has no stats of its own."""
+        if len(new) != 1 or len(old) != 1 or new[0].stats is None or old[0].stats is None:
+            return False
+        return dict(new[0].stats) != dict(old[0].stats)
+
+    def label(row: np.ndarray) -> str:
+        if table is None:
+            return "total"
+        keys = sorted(keys_of(row))
+        return f"{table}/{keys[0]}" if len(keys) == 1 else f"{table}/{{{', '.join(keys)}}}"
+
+    def keys_of(row: np.ndarray) -> frozenset[str]:
+        return frozenset(k for i in np.flatnonzero(row).tolist() for k in groups[i])
+
+    new_g, old_g = [gather(p) for p in new_parts], [gather(p) for p in old_parts]
+    dn = np.array([a[0] - b[0] for a, b in zip(new_g, old_g, strict=True)], dtype=np.int64)
+    ds = np.array([a[1] - b[1] for a, b in zip(new_g, old_g, strict=True)], dtype=float).reshape(m, -1)
+    dv = {
+        name: np.array([a[2][name] - b[2][name] for a, b in zip(new_g, old_g, strict=True)]).reshape(m, -1)
+        for name in cuts
+    }
+    stats = [stats_changed(p, q) for p, q in zip(new_parts, old_parts, strict=True)]
+    scale = max([1.0, *(abs(float(v)) for g in (*new_g, *old_g) for v in g[1])])
+    tol = 1e-9 * scale  # float error of derived sums
+    # Half a unit of the last published digit, times the people whose means a sum rests on, in both versions:
+    # a difference of sums within that may be rounding alone, and proves no change.
+    half = 0.0 if digits is None else 0.5 * 10.0**-digits
+    rounding = np.array([half * (a[3] + b[3]) for a, b in zip(new_g, old_g, strict=True)], dtype=float)
+
+    dn_u = unions @ dn
+    ds_u = unions @ ds
+    dv_u = {name: unions @ d for name, d in dv.items()}
+    moved = np.zeros(len(unions), dtype=bool)
+    for d in dv_u.values():
+        moved |= (d != 0).any(axis=1)
+    moved[:m] |= np.array(stats)  # the first m rows are the components alone
+    values = moved | (np.abs(ds_u) > (unions @ rounding + tol)[:, None]).any(axis=1)  # provably changed
+    same = ~moved & (np.abs(ds_u) <= tol).all(axis=1)  # every number exactly as before
+    small = (np.abs(dn_u) >= 1) & (np.abs(dn_u) < min_cell)
+    silent = (dn_u == 0) & values & (not rescored)
+
+    issues: list[_Issue] = []
+    flagged: list[int] = []
+    weights = 1 << np.arange(m)
+    for r, row in enumerate(unions):
+        mask = int(row @ weights)
+        if not (small[r] or silent[r]) or any(mask & f == f for f in flagged):
+            continue  # a union of a flagged group and others is dealt with through that group
+        flagged.append(mask)
+        if small[r]:
+            where = f"{label(row)}: n"
+            detail = f"size changed by {int(dn_u[r])}: the difference isolates that few people"
+            issues.append(
+                _Issue(Finding(FindingKind.DIFFERENCE, where, detail=detail + against), table, keys_of(row))
+            )
+        else:
+            where = f"{label(row)}: values"
+            detail = "values changed, size did not, and this is not a full re-score"
+            issues.append(
+                _Issue(Finding(FindingKind.CHANGED, where, detail=detail + against), table, keys_of(row))
+            )
+
+    grown = np.abs(dn_u) >= min_cell  # smaller changes of size are flagged above
+    if grown.any():
+        rows = np.flatnonzero(grown)
+        for name, d in dv_u.items():
+            width = d.shape[1]
+            if width < 2:
+                continue
+            sets = _subsets(width)
+            diffs = np.abs(d[rows] @ sets.T)
+            bad = (diffs >= 1) & (diffs < min_cell)
+            if not bad.any():
+                continue
+            column = int(np.flatnonzero(bad.any(axis=0))[0])  # the fewest bins first
+            r = int(rows[np.flatnonzero(bad[:, column])[0]])
+            chosen = np.flatnonzero(sets[column])
+            at = cuts[name]
+            first = int(chosen[0])
+            cut = at[first + 1] if first + 1 < width else at[first]
+            spans = "+".join(f"[{at[i]}:{at[i + 1]}]" for i in chosen)
+            where = f"{label(unions[r])}: {name}{spans}"
+            change = int(d[r] @ sets[column])
+            detail = f"count changed by {change}: the difference isolates that few people"
+            finding = Finding(FindingKind.DIFFERENCE, where, detail=detail + against)
+            issues.append(_Issue(finding, table, keys_of(unions[r]), vector=name, cut=cut))
+
+    unchanged: list[str] = []
+    changed: list[str] = []
+    for i in range(m):
+        if new_g[i][0] or old_g[i][0]:
+            (unchanged if dn[i] == 0 and same[i] else changed).append(label(unions[i]))
+    return _Verdicts(issues, unchanged, changed)
+
+
+def _remainder(
+    table: str,
+    new_blocks: Sequence[_Block],
+    old_blocks: Sequence[_Block],
+    before: PublishedTable,
+    names: Sequence[str],
+    min_cell: int,
+    against: str,
+) -> list[_Issue]:
+    """Rule 4's second half. The new version hides cells X that ``before`` showed, next to cells R that
+    ``before`` hid as well. A reader who takes X as unchanged derives R as (the hidden cells now) minus
+    (X before): so R must hold as a hidden set of one release does."""
+    if before.suppressed:
+        return []
+    hidden = next((b for b in new_blocks if b.hidden), None)
+    if hidden is None:
+        return []
+    was_hidden = {k for k, c in before.cells.items() if c.suppressed}
+    rest = hidden.keys & was_hidden
+    known = [b for b in old_blocks if not b.hidden and b.keys <= hidden.keys]
+    if not rest or not known:
+        return []
+    where = f"{table}/{{{', '.join(sorted(rest))}}}"
+    n = hidden.n - sum(b.n for b in known)
+    if n >= 1 and (len(rest) < 2 or n - (len(rest) - 1) < min_cell):
+        detail = f"hidden in every version: {n} people, the cells shown before subtracted"
+        finding = Finding(FindingKind.UNHIDDEN, f"{where}: n", detail=detail + against)
+        return [_Issue(finding, table, frozenset(rest), remainder=True)]
+    for name in names:
+        sources = [hidden, *(b for b in known if b.n)]
+        at = sorted(frozenset.intersection(*(frozenset(b.prefix.get(name, {})) for b in sources)))
+        prefix = [hidden.prefix[name][c] - sum(b.prefix[name][c] for b in sources[1:]) for c in at]
+        for i, count in enumerate(np.diff(np.array(prefix, dtype=np.int64))):
+            if 1 <= count < min_cell:
+                cut = at[i + 1] if i + 2 < len(at) else at[i]
+                detail = (
+                    f"hidden in every version: {count} people in a bin, the cells shown before subtracted"
+                )
+                finding = Finding(
+                    FindingKind.UNHIDDEN, f"{where}: {name}[{at[i]}:{at[i + 1]}]", detail=detail + against
+                )
+                return [_Issue(finding, table, vector=name, cut=cut)]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -28,6 +28,8 @@ class Publication(models.Model):
     held_on = models.DateField(_("held on"))
     instrument = models.CharField(_("instrument version"), max_length=64)
     simulated = models.BooleanField(_("simulated"), default=False)
+    # What the figures rest on: {"status": "provisional"|"calibrated", "label", "calibrated_on", "sample"}
+    parameters = models.JSONField(default=dict)
     published_at = models.DateTimeField(_("published"))
     suppressed = models.BooleanField(default=False)  # fewer than MIN_CELL took part: nothing else shown
     participants = models.PositiveIntegerField(null=True)
@@ -107,3 +109,32 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+class Version(models.Model):
+    """Every version of a round's figures ever published, kept for good: the disclosure audit treats each
+    as known (a national viewer may have seen, downloaded or cached any of them), so a new version of the
+    round is protected against all of them (``disclosure.audit_versions``; docs/disclosure.md).
+
+    Replacing or withdrawing a round's ``Publication`` never deletes these rows. They hold exactly what was
+    published, the public view of the protected figures with its rounded means, and the scale facts the
+    audit needs (``value_range``, ``nestings``): no more than any reader saw, and never a person.
+    """
+
+    region_code = models.CharField(max_length=5)
+    round_key = models.CharField(max_length=80)
+    number = models.PositiveIntegerField()  # 1, 2, ... per region and round
+    published_at = models.DateTimeField()
+    rescored = models.BooleanField(default=False)  # sent as a full re-score of the version before
+    figures = models.JSONField(default=dict)  # disclosure.public_view, means rounded: as published
+    value_range = models.JSONField(default=list)  # [low, high] of the score scale
+    nestings = models.JSONField(default=list)  # [[child, parent, [starts...]], ...]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "round_key", "number"], name="version_once"),
+        ]
+        ordering = ["region_code", "round_key", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.round_key} v{self.number}"

@@ -75,6 +75,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "chart": chart,
         "chart_rows": CHART_ROWS,
         "simulated": any(r.simulated for r in rows),
+        "provisional": sum(1 for r in rows if r.provisional),
+        "calibrated": bool(rows),
     }
     return render(request, "benchmark/ranking.html", context)
 
@@ -126,5 +128,9 @@ def region_profile(request: HttpRequest, code: str) -> HttpResponse:
         "trend": presentation.trend_chart(profile.publications),
         "cells": presentation.cell_tables(latest["figures"]) if latest and not latest["suppressed"] else [],
         "simulated": any(p["simulated"] for p in profile.publications),
+        "provisional": sum(
+            1 for p in profile.publications if (p["parameters"] or {}).get("status") != "calibrated"
+        ),
+        "calibrated": bool(profile.publications),
     }
     return render(request, "benchmark/region.html", context)

@@ -1,4 +1,5 @@
-"""The Celery app. Tasks run in the schema of the region that queued them (tenant-schemas-celery)."""
+"""The Celery app. Tasks run in the schema of the region that queued them (tenant-schemas-celery), and
+through ``tenants.task_base.RegionTask``, which does not run the tasks of a read-only (suspended) region."""
 
 from __future__ import annotations
 
@@ -8,6 +9,6 @@ from tenant_schemas_celery.app import CeleryApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-app = CeleryApp("ikd")
+app = CeleryApp("ikd", task_cls="tenants.task_base:RegionTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -7,13 +7,14 @@ between demo and production except what the environment says.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded
+from config.mail import choose_email_backend
 
 BASE_DIR = embedded.PROJECT_DIR
 
@@ -30,20 +31,22 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the data folder."""
+    """SECRET_KEY from the environment, else one generated once and kept (owner-only) in the data folder."""
     if key := os.environ.get("SECRET_KEY"):
         return key
-    path: Path = embedded.data_dir() / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return embedded.secret_key()
 
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
 EMBEDDED_DATABASE = not os.environ.get("DATABASE_URL")
 EMBEDDED_REDIS = not os.environ.get("REDIS_URL")
+# Set by ``manage.py demo`` for the processes it starts: mail is printed on the console there.
+DEMO = env_bool("IKD_DEMO", False)
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx in deploy/: 1). 0 = none: the
+# client is REMOTE_ADDR and the header is ignored, since a client can write anything into it. Used by
+# config.ratelimit.client_ip, for every rate limit (allauth's through accounts.adapters).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Hosts: the platform lives at BASE_DOMAIN, each region at <slug>.BASE_DOMAIN ---
 BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
@@ -75,6 +78,8 @@ SHARED_APPS = [
     "allauth.mfa",
     "assessment.instrument",  # the national frameworks and item banks, shared by every region
     "benchmark",  # protected aggregates of published rounds, and the national portal
+    "pgtrigger",  # triggers declared on models, installed by migrations (the audit trail's guards)
+    "audit",  # the audit trail: the platform's in public, each region's in its own schema
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -92,6 +97,8 @@ TENANT_APPS = [
     "assessment.authoring",
     "assessment.rounds",
     "assessment.results",
+    "assessment.privacy",  # UU PDP: notice settings, corrections, erasure, retention
+    "audit",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -126,12 +133,16 @@ MIDDLEWARE = [
     # A NUL byte in the address or a form is refused (400) before a view sends it to PostgreSQL.
     "config.middleware.RejectNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, Permissions-Policy and friends on every response, static files included.
+    "config.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "frontend.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, from where: read by audit.record and carried into the audit triggers (audit.context).
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -164,7 +175,8 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or embedded.postgres_url()
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, read-only while a suspended or closed region is the tenant (tenants.readonly).
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_ikd")}
@@ -196,6 +208,12 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "replenish-schema-pool": {"task": "tenants.replenish_schema_pool", "schedule": 300.0},
+    # Nightly, outside every region's test hours (19:00 UTC = 02:00 WIB, 03:00 WITA, 04:00 WIT): each
+    # region removes what its retention periods say is due (assessment.privacy.tasks).
+    "privacy-retention": {
+        "task": "privacy.apply_retention_everywhere",
+        "schedule": crontab(hour=19, minute=0),
+    },
 }
 
 # --- Accounts (django-allauth) ---
@@ -231,20 +249,38 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[IKD] "
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Reset keys hash the schema too: user numbers repeat across regions (accounts.tokens).
+ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.SchemaBoundPasswordResetTokenGenerator"  # noqa: S105 - a class path
 ACCOUNT_RATE_LIMITS = {
     # Offices sit behind one NAT address: keep the per-IP limits generous, the per-account ones tight.
+    # "ip" is the real client behind the proxy (accounts.adapters.AccountAdapter.get_client_ip).
     "login": "120/m/ip",
+    # Wrong passwords are limited by LOGIN_FAILURES_* below (the adapter's pre_authenticate), not by this
+    # rate, whose "key" part would lock the account for everybody; allauth still applies it to wrong
+    # two-factor codes, which only someone who knew the password can send.
     "login_failed": "60/m/ip,5/300s/key",
     "reset_password": "30/m/ip,5/m/key",
     "signup": "20/m/ip",
 }
+# Wrong secrets, as (count, seconds), counted in config.ratelimit.FailureLimits: per (subject, client), per
+# client whatever the subject, and per subject from everybody, a ceiling past which each client keeps one
+# try per window (so one noisy client never locks the owner out). Account sign-in: per (email, client).
+LOGIN_FAILURES_PER_CLIENT_ACCOUNT = (5, 300)
+LOGIN_FAILURES_PER_CLIENT = (60, 60)
+LOGIN_FAILURES_PER_ACCOUNT = (100, 3600)
+# The test's sign-in with NIP and access code: per (NIP, client); per client generous, since a whole
+# office signs in through one NAT address at the start of a session and some mistype.
+TAKER_CODE_FAILURES_PER_CLIENT_NIP = (10, 900)
+TAKER_CODE_FAILURES_PER_CLIENT = (300, 900)
+TAKER_CODE_FAILURES_PER_NIP = (100, 3600)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "IKD ASN"
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 # The Django admin is not used: every screen goes through the product's own role checks.
 
 # Sessions read from Redis and written through to PostgreSQL: a test-day request costs no session query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db, whose writes a read-only (suspended) region still allows (tenants.readonly).
+SESSION_ENGINE = "tenants.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 12
@@ -256,14 +292,19 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS only where the site is served over HTTPS (Django sends it on secure requests only); the regions are
+# subdomains behind the same wildcard certificate, so they are included. Never on http://localhost.
+SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SECURE or env_bool("BEHIND_TLS_PROXY", False) else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Links in mails are built from these and the region's Domain row, never from the request's Host header,
+# which the client chooses (config.sites). SITE_PORT empty: the scheme's default port.
+SITE_SCHEME = os.environ.get("SITE_SCHEME", "https" if SECURE else "http").strip().lower()
+SITE_PORT = os.environ.get("SITE_PORT", "").strip()
 
-# --- Email: console in embedded mode, SMTP from EMAIL_URL-style variables otherwise ---
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if not os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
+# --- Email: SMTP when EMAIL_HOST is set; else the console only in the demo or with DEBUG, and otherwise a
+# backend that sends nothing and logs that mail is not configured (config.mail: a reset link printed to a
+# shared server's log is a way into the account).
+EMAIL_BACKEND = choose_email_backend(os.environ, debug=DEBUG, demo=DEMO)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -314,14 +355,21 @@ STORAGES = {
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".ikd" / "media"))
 MEDIA_URL = "/media/"
 
+# No NIP, password, code or token in a log line (config.logredact): the loggers that write request paths
+# (some paths carry a key) are cleaned before any handler sees the record, and the console as a whole.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "config.logredact.RedactingFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # SQL with its parameters (a NIP, a code) only ever at DEBUG: never shown.
         "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact"]},
+        "django.server": {"filters": ["redact"]},
+        "django.security": {"filters": ["redact"]},
         "pgserver": {"level": "WARNING"},  # it logs every pg_ctl call at INFO
     },
 }

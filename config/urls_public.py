@@ -1,9 +1,12 @@
 """URLs of the public site (BASE_DOMAIN): home, signup, the national portal, the operator console."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import signin
+from accounts import views as accounts
 from assessment.instrument import views as instrument
+from audit import views as audit
 from benchmark import api as benchmark_api
 from benchmark import views as benchmark
 from frontend import views as frontend
@@ -23,6 +26,8 @@ urlpatterns = [
         name="operator_region_approve",
     ),
     path("operator/wilayah/<str:code>/tolak/", tenants.operator_region_reject, name="operator_region_reject"),
+    path("operator/jejak-audit/", audit.operator_trail, name="operator_audit"),
+    path("operator/jejak-audit/unduh.<str:fmt>", audit.operator_export, name="operator_audit_export"),
     path("nasional/", benchmark.portal, name="national_portal"),
     path("nasional/peringkat/", benchmark.ranking, name="national_ranking"),
     path("nasional/unduh.<str:fmt>", benchmark.export, name="national_export"),
@@ -34,7 +39,9 @@ urlpatterns = [
         "api/nasional/wilayah/<str:code>/", benchmark_api.RegionProfile.as_view(), name="api_national_region"
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("akun/2fa/daftar/<str:token>/", accounts.mfa_enrolment, name="mfa_enrolment"),
+    path("akun/login/", signin.login),  # allauth's, with 429 for refused clients
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", frontend.healthz, name="healthz"),

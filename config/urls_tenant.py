@@ -2,8 +2,10 @@
 
 from django.urls import include, path
 
+from accounts import signin
 from accounts import views as accounts
 from assessment.instrument import views as instrument
+from audit import views as audit
 from frontend import views as frontend
 
 urlpatterns = [
@@ -12,12 +14,18 @@ urlpatterns = [
     path("pengguna/", accounts.users, name="users"),
     path("pengguna/<int:pk>/", accounts.user_update, name="user_update"),
     path("pengaturan/keamanan/", accounts.security, name="security"),
+    path("jejak-audit/", audit.region_trail, name="audit_trail"),
+    path("jejak-audit/unduh.<str:fmt>", audit.region_export, name="audit_export"),
     path("ketentuan/", frontend.terms, name="terms"),
     path("", include("assessment.people.urls")),
     path("", include("assessment.authoring.urls")),
     path("", include("assessment.rounds.urls")),
     path("", include("assessment.results.urls")),
+    path("", include("assessment.privacy.urls")),
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
+    # allauth's, with 429 for refused clients; named as allauth's, so that a suspended region still lets
+    # its users sign in (tenants.middleware lets read-only regions' sign-in views through by name).
+    path("akun/login/", signin.login, name="account_login"),
     path("akun/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", frontend.healthz, name="healthz"),

@@ -32,6 +32,7 @@ LEVEL_CUTS = (1.5, 2.5, 3.5)  # where a score rounds to the next level
 
 WIDTH = 360  # viewBox units: one unit is about one CSS pixel on a 360 px phone
 MAX_REM = 30.0  # a 360-unit chart grows to at most 30rem, so 13-unit text stays under ~17 px
+MAX_WIDE_REM = 60  # the widest class in ikd.css (chart-max-35 ... chart-max-60)
 MARGIN = 4
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 FS = 13  # base font size in viewBox units
@@ -154,11 +155,21 @@ def _check_len(name: str, seq: Sequence[object] | None, expected: int) -> None:
         raise ValueError(f"{name} has {len(seq)} items, expected {expected}")
 
 
-def _svg(uid: str, width: float, height: float, title: str, desc: str, body: str) -> str:
+def _size_class(width: float) -> str:
+    """The chart's widest size as a class of ikd.css, not a ``style`` attribute (the Content-Security-Policy
+    allows no inline style): 30rem at the standard width, a wider chart in steps of 5rem up to 60rem, so
+    its text stays about as large as the standard chart's."""
     max_rem = MAX_REM * width / WIDTH
+    if max_rem <= MAX_REM:
+        return "chart"
+    return f"chart chart-max-{min(MAX_WIDE_REM, 5 * math.ceil(max_rem / 5))}"
+
+
+def _svg(uid: str, width: float, height: float, title: str, desc: str, body: str) -> str:
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {_n(width)} {_n(math.ceil(height))}" '
-        f'width="100%" style="max-width:{_n(max_rem)}rem" role="img" aria-labelledby="{uid}-t {uid}-d" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{_size_class(width)}" '
+        f'viewBox="0 0 {_n(width)} {_n(math.ceil(height))}" '
+        f'width="100%" role="img" aria-labelledby="{uid}-t {uid}-d" '
         f'font-family="{FONT}" font-size="{FS}" fill="{INK}">'
         f'<title id="{uid}-t">{_esc(title)}</title><desc id="{uid}-d">{_esc(desc)}</desc>{body}</svg>'
     )

@@ -18,18 +18,22 @@ REGION_LINKS = [
     ("results_home", _("Results"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("region_benchmark", _("Benchmark"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("my_result", _("My result"), (Role.EMPLOYEE,)),
+    ("my_data", _("My data"), (Role.EMPLOYEE,)),
     ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("instrument_catalogue", _("Instrument"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("local_item_list", _("Local items"), (Role.REGION_ADMIN,)),
     ("users", _("Users"), (Role.REGION_ADMIN,)),
     ("security", _("Security"), (Role.REGION_ADMIN,)),
+    ("correction_list", _("Privacy"), (Role.REGION_ADMIN,)),
+    ("audit_trail", _("Audit trail"), (Role.REGION_ADMIN,)),
 ]
 PUBLIC_LINKS = [
     ("national_portal", _("National benchmark"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("national_ranking", _("Regions ranked"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
     ("operator_approvals", _("Approvals"), (Role.PLATFORM_OPERATOR,)),
+    ("operator_audit", _("Audit trail"), (Role.PLATFORM_OPERATOR,)),
     ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]
 

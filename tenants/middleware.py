@@ -1,21 +1,32 @@
-"""Which region a request is for (by host name), and what a suspended region still allows."""
+"""Which region a request is for (by host name), and what a suspended region still allows.
+
+A suspended or closed region is read-only in its database session (``tenants.readonly``: selecting the
+region as the connection's tenant does it). The status middleware below turns that into what users
+see: a form sent to such a region is refused before its view runs, and a page whose view writes anyway
+(a score computed on its first view, a catalogue seeded on its first visit) answers with the same
+read-only page instead of a 500. Signing in and out are let through, with their writes.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import resolve
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
+from tenants import readonly
 from tenants.models import Region
 from tenants.schemas import current_schema, use_public_schema
+
+logger = logging.getLogger(__name__)
 
 
 class RegionMiddleware(TenantMainMiddleware):
@@ -48,7 +59,7 @@ class RegionMiddleware(TenantMainMiddleware):
         return render(request, "frontend/error.html", context, status=404)
 
 
-# Views a suspended region's users may still post to: signing in and out.
+# Views a suspended region's users may still use, writes included: signing in and out.
 _ALLOWED_WHEN_READ_ONLY = {
     "account_login",
     "account_logout",
@@ -56,6 +67,27 @@ _ALLOWED_WHEN_READ_ONLY = {
     "mfa_authenticate",
     "login_token",
 }
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def read_only_response(request: HttpRequest, region: Region) -> HttpResponse:
+    """The page that tells a user of a read-only region why nothing was changed."""
+    context = {
+        "title": _("This region is read-only"),
+        "message": _(
+            "The site of %(region)s is suspended: you can look at its data but not change it. "
+            "Please contact the platform operator."
+        )
+        % {"region": region.name},
+    }
+    return render(request, "frontend/error.html", context, status=403)
+
+
+def _url_name(request: HttpRequest) -> str | None:
+    try:
+        return resolve(request.path_info, urlconf=getattr(request, "urlconf", None)).url_name
+    except Resolver404:
+        return None
 
 
 class RegionStatusMiddleware:
@@ -66,21 +98,25 @@ class RegionStatusMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         region: Region | None = getattr(request, "region", None)
-        if (
-            region is not None
-            and region.is_read_only
-            and request.method not in {"GET", "HEAD", "OPTIONS"}
-            and current_schema() != get_public_schema_name()
-        ):
-            match = resolve(request.path_info, urlconf=getattr(request, "urlconf", None))
-            if match.url_name not in _ALLOWED_WHEN_READ_ONLY:
-                context = {
-                    "title": _("This region is read-only"),
-                    "message": _(
-                        "The site of %(region)s is suspended: you can look at its data but not change it. "
-                        "Please contact the platform operator."
-                    )
-                    % {"region": region.name},
-                }
-                return render(request, "frontend/error.html", context, status=403)
+        if region is None or not region.is_read_only or current_schema() == get_public_schema_name():
+            return self.get_response(request)
+        if _url_name(request) in _ALLOWED_WHEN_READ_ONLY:
+            with readonly.writes_allowed():
+                return self.get_response(request)
+        if request.method not in _SAFE_METHODS:
+            return read_only_response(request, region)
         return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A view of a read-only region tried to write and the database refused: say so, not 500."""
+        region: Region | None = getattr(request, "region", None)
+        if region is None or not region.is_read_only or not readonly.is_read_only_error(exception):
+            return None
+        logger.info(
+            "Refused a write in read-only region %s (%s): %s %s",
+            region.code,
+            region.status,
+            request.method,
+            request.path,
+        )
+        return read_only_response(request, region)

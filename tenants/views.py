@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 from accounts.access import access
 from accounts.roles import Role
 from accounts.services import issue_login_token
-from config import ratelimit
+from config import ratelimit, sites
 from tenants import wilayah
 from tenants.forms import RejectForm, SignupForm, StatusChangeForm
 from tenants.models import AuditEvent, Region
@@ -210,7 +210,8 @@ def _after_decision(request: HttpRequest, code: str) -> HttpResponse:
 def operator_region_approve(request: HttpRequest, code: str) -> HttpResponse:
     region = get_object_or_404(Region, code=code)
     try:
-        approval.approve(region, actor=request.user.get_username(), site_url=region_url(request, region.slug))
+        # The mail's link from configuration, not from the operator's Host header (config.sites).
+        approval.approve(region, actor=request.user.get_username(), site_url=sites.region_url(region))
     except approval.ApprovalError as exc:
         messages.error(request, str(exc))
     else:
@@ -234,7 +235,7 @@ def operator_region_reject(request: HttpRequest, code: str) -> HttpResponse:
             region,
             actor=request.user.get_username(),
             reason=form.cleaned_data["reason"],
-            signup_url=request.build_absolute_uri(reverse("signup")),
+            signup_url=sites.public_url(reverse("signup")),
         )
     except approval.ApprovalError as exc:
         messages.error(request, str(exc))

@@ -49,7 +49,11 @@ class EmployeeForm(forms.Form):
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=Employee.Sex.choices)
     birth_date = forms.DateField(
-        label=_("Birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Birth date"),
+        required=False,
+        # ISO: a browser's date input shows nothing for the locale's dd/mm/yyyy, and saving the form
+        # would then clear the birth date.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile number"), max_length=20, required=False)

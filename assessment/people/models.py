@@ -104,9 +104,10 @@ class Employee(models.Model):
 
 
 class ImportJob(models.Model):
-    """One upload of the staff register: checked (dry run) first, then committed by a Celery task."""
+    """One upload of the staff register: checked (dry run) first, then committed; both by Celery tasks."""
 
     class State(models.TextChoices):
+        CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
         REJECTED = "rejected", _("Has errors")
         QUEUED = "queued", _("Queued")

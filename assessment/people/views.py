@@ -19,7 +19,8 @@ from assessment.people.forms import EmployeeForm, ImportForm, UnitForm
 from assessment.people.models import Employee, ImportJob, WorkUnit
 from assessment.people.services import employees as register
 from assessment.people.services import importing, units
-from assessment.people.tasks import commit_import, progress_key
+from assessment.people.tasks import CHECK_LOST_AFTER, check_import, commit_import, progress_key
+from audit import services as audit_trail
 from frontend.downloads import CSV, XLSX, attachment
 
 ADMIN = [Role.REGION_ADMIN]
@@ -165,6 +166,7 @@ def employee_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def employee_export(request: HttpRequest, kind: str) -> HttpResponse:
     qs = register.search("", None, "", "all", units=_visible_units(request))
     content = register.export(qs, "csv" if kind == "csv" else "xlsx")
+    audit_trail.personal_export(request, "employee_register", "csv" if kind == "csv" else "xlsx")
     if kind == "csv":
         return attachment(content, "pegawai.csv", CSV)
     return attachment(content, "pegawai.xlsx", XLSX)
@@ -178,6 +180,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
 @access(roles=ADMIN)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Store the upload and queue its check: an untrusted file is never read in a web request."""
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -185,20 +188,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             form.add_error(
                 "file", _("The file is larger than %(mb)d MB.") % {"mb": importing.MAX_BYTES // 2**20}
             )
+        elif importing.checking_elsewhere(lost_after=CHECK_LOST_AFTER):
+            form.add_error(
+                None,
+                _("Another file is still being checked. Wait until its check is done, then upload again."),
+            )
         else:
-            content = upload.read()
-            options = {key: form.cleaned_data[key] for key in ("create_units", "deactivate_missing")}
-            plan = importing.check(content, upload.name, **options)
             job = ImportJob.objects.create(
                 filename=upload.name,
-                content=content,
-                state=ImportJob.State.REJECTED if plan.rejected else ImportJob.State.CHECKED,
-                summary=plan.summary(),
-                errors=plan.error_list(),
+                content=upload.read(),
+                state=ImportJob.State.CHECKING,
                 created_by_id=request.user.pk,
-                total=plan.rows,
-                **options,
+                **{key: form.cleaned_data[key] for key in ("create_units", "deactivate_missing")},
             )
+            check_import.delay(str(job.pk))
             return redirect("import_detail", pk=job.pk)
     recent = ImportJob.objects.defer("content")[:10]
     return render(request, "people/import_upload.html", {"form": form, "recent": recent})
@@ -207,7 +210,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 @access(roles=ADMIN)
 def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
-    return render(request, "people/import_detail.html", {"job": job, "errors": job.errors[:1000]})
+    importing.fail_if_lost(job, lost_after=CHECK_LOST_AFTER)
+    context = {
+        "job": job,
+        "errors": job.errors[: importing.MAX_ERRORS],
+        "errors_cut": len(job.errors) >= importing.MAX_ERRORS,
+    }
+    return render(request, "people/import_detail.html", context)
 
 
 @access(roles=ADMIN)
@@ -225,6 +234,7 @@ def import_commit(request: HttpRequest, pk: str) -> HttpResponse:
 @access(roles=ADMIN)
 def import_status(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    importing.fail_if_lost(job, lost_after=CHECK_LOST_AFTER)
     done, total = cache.get(progress_key(str(job.pk))) or (job.progress, job.total)
     if job.state == ImportJob.State.DONE:
         done = total = max(job.total, 1)

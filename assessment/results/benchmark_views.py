@@ -50,6 +50,8 @@ def _standing(region: Any, latest: Publication) -> dict[str, Any]:
             {"mean": latest.mean, "area_means": latest.area_means, "figures": latest.figures}, nat
         ),
         "simulated": any(r.simulated for r in rows),
+        "provisional": sum(1 for r in rows if r.provisional),
+        "calibrated": bool(rows),
     }
 
 

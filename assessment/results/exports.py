@@ -8,13 +8,16 @@ values) and a spreadsheet only through ``frontend.tabular`` (formula-safe)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
+from assessment.instrument.basis import ParameterBasis
 from assessment.results.models import Aggregate, Score
 from assessment.results.planning import LearningPlan, Roadmap
 from assessment.results.services import reading, segments
@@ -37,6 +40,8 @@ SCORE_HEADERS = [
     "Area 3",
     "Area 4",
     "Area 5",
+    "Status tes",
+    "Parameter butir",
 ]
 STYLE = TableStyle(
     [
@@ -66,7 +71,24 @@ def _score_rows(round_: Round, unit_ids: list[int] | None) -> Iterable[list[obje
     )
     if unit_ids is not None:
         scores = scores.filter(unit_id__in=unit_ids)
+    basis = _basis(round_)
     for s in scores.iterator(chunk_size=2000):
+        if not s.complete or s.index is None:
+            # No index for an incomplete attempt: say so rather than print a level it was never given.
+            yield [
+                s.employee.nip,
+                s.employee.full_name,
+                s.unit.name,
+                s.status,
+                segments.label("position_type", s.position_type),
+                "",
+                "",
+                "",
+                *([""] * 5),
+                f"Tidak lengkap ({s.answered} soal dijawab)",
+                basis.label_id,
+            ]
+            continue
         yield [
             s.employee.nip,
             s.employee.full_name,
@@ -75,9 +97,27 @@ def _score_rows(round_: Round, unit_ids: list[int] | None) -> Iterable[list[obje
             segments.label("position_type", s.position_type),
             round(s.index, 2),
             f"{s.level} {LEVELS.get(s.level, '')}",
-            round(s.index_se, 2),
+            round(s.index_se or 0.0, 2),
             *(round(a["score"], 2) for a in s.areas),
+            "Lengkap",
+            basis.label_id,
         ]
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """What the figures rest on, in the documents' language (Indonesian): a short label and a sentence."""
+
+    label_id: str
+    sentence_id: str
+
+
+def _basis(round_: Round) -> _Basis:
+    scoring = getattr(round_, "scoring", None)
+    basis = ParameterBasis.from_json(scoring.parameters if scoring is not None else None)
+    with translation.override("id"):
+        label = "sementara" if basis.provisional else f"terkalibrasi {basis.label} ({basis.calibrated_on})"
+        return _Basis(label, basis.sentence())
 
 
 def scores_table(round_: Round, unit_ids: list[int] | None, kind: str) -> bytes:
@@ -205,10 +245,14 @@ def region_report_pdf(
     story.append(
         paragraph(
             "Skala 1–4: 1 Dasar, 2 Menengah, 3 Mahir, 4 Sangat Mahir. Selang kepercayaan 95% menunjukkan "
-            "ketidakpastian pengukuran dan sampel; kelompok kecil dibaca dengan hati-hati.",
+            "ketidakpastian pengukuran dan sampel; kelompok kecil dibaca dengan hati-hati. Angka kelompok "
+            "dihitung dari model populasi ronde (nilai plausibel), bukan dari rata-rata skor pribadi; tes "
+            "yang tidak lengkap (kurang dari separuh soal dijawab) tidak dihitung."
+            + (f" Tes tidak lengkap: {head.incomplete}." if head is not None and head.incomplete else ""),
             styles["Italic"],
         )
     )
+    story.append(paragraph(_basis(round_).sentence_id, styles["Italic"]))
     return build(f"Laporan IKD {subject}", story)
 
 
@@ -216,8 +260,7 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
     """An employee's own printable result and learning plan."""
     styles = getSampleStyleSheet()
     fw = reading.framework_of(score.round)
-    low = max(1.0, score.index - 1.96 * score.index_se)
-    high = min(4.0, score.index + 1.96 * score.index_se)
+    low, high = reading.index_interval(score)
     areas = reading.area_rows(score, fw)
     competences = reading.competence_rows(score, fw)
     story: list[Any] = [
@@ -282,6 +325,7 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
                     styles["Normal"],
                 )
             )
+    story += [Spacer(1, 4 * mm), paragraph(_basis(score.round).sentence_id, styles["Italic"])]
     return build(f"Hasil IKD {score.employee.nip}", story)
 
 
@@ -311,9 +355,10 @@ def _roadmap_tables(plan: Roadmap) -> list[tuple[str, list[object], list[list[ob
     ]
 
 
-def roadmap_xlsx(plan: Roadmap) -> bytes:
+def roadmap_xlsx(plan: Roadmap, round_: Round | None = None) -> bytes:
     """The roadmap as one sheet: the summary, then courses, units and competences."""
     rows: list[list[object]] = [
+        *([["Parameter butir", _basis(round_).label_id]] if round_ is not None else []),  # type: ignore[list-item]
         ["Indeks awal", round(plan.start_index, 2)],
         ["Target", plan.target_index],
         *[[f"Proyeksi tahun {k}", round(v, 2)] for k, v in enumerate(plan.projected_index, start=1)],
@@ -327,7 +372,7 @@ def roadmap_xlsx(plan: Roadmap) -> bytes:
     return write_xlsx(["Peta jalan pelatihan", ""], rows, sheet_title="Peta jalan")
 
 
-def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str) -> bytes:
+def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str, round_: Round | None = None) -> bytes:
     styles = getSampleStyleSheet()
     years = ", ".join(f"tahun {k}: {_n(v)}" for k, v in enumerate(plan.projected_index, start=1))
     story: list[Any] = [
@@ -349,6 +394,7 @@ def roadmap_pdf(plan: Roadmap, region_name: str, round_name: str) -> bytes:
             "menunjukkan perubahan yang sebenarnya.",
             styles["Italic"],
         ),
+        *([paragraph(_basis(round_).sentence_id, styles["Italic"])] if round_ is not None else []),
     ]
     for title, headers, body in _roadmap_tables(plan):
         story += [Spacer(1, 4 * mm), paragraph(title, styles["Heading4"]), _table([headers, *body])]

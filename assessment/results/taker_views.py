@@ -15,6 +15,7 @@ from assessment.results.services import reading, roadmaps
 from assessment.results.services.reading import index_interval
 from assessment.rounds.models import Attempt, Participant
 from assessment.rounds.taker_views import signed_in_participant
+from audit import services as audit_trail
 from frontend.downloads import PDF, attachment
 
 
@@ -78,4 +79,5 @@ def my_result_pdf(request: HttpRequest) -> HttpResponse:
     if score is None or not score.complete:
         return redirect("my_result" if signed_in else "taker_login")
     content = person_report_pdf(score, str(getattr(request, "region", "") or ""), _context(score)["plan"])
+    audit_trail.personal_export(request, "own_result", "pdf", subject=score.employee, round=score.round_id)
     return attachment(content, f"hasil-ikd-{score.employee.nip}.pdf", PDF)

@@ -19,6 +19,8 @@ from assessment.results.models import ScoringRun, TrainingCourse
 from assessment.results.services import catalogue, closing, reading, roadmaps
 from assessment.results.tasks import progress_key
 from assessment.rounds.models import Round
+from assessment.rounds.services.lifecycle import RoundError
+from audit import services as audit_trail
 from frontend.downloads import CSV, PDF, XLSX, attachment
 
 ADMIN = [Role.REGION_ADMIN]
@@ -124,9 +126,9 @@ def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpRespon
         else None
     )
     if plan is not None and kind == "xlsx":
-        return attachment(exports.roadmap_xlsx(plan), f"peta-jalan-{round_.pk}.xlsx", XLSX)
+        return attachment(exports.roadmap_xlsx(plan, round_), f"peta-jalan-{round_.pk}.xlsx", XLSX)
     if plan is not None and kind == "pdf":
-        content = exports.roadmap_pdf(plan, _region_name(request), round_.name)
+        content = exports.roadmap_pdf(plan, _region_name(request), round_.name, round_)
         return attachment(content, f"peta-jalan-{round_.pk}.pdf", PDF)
     context = {"round": round_, "form": form, "plan": plan, "start": start, "query": request.GET.urlencode()}
     return render(request, "results/roadmap.html", context)
@@ -142,6 +144,7 @@ def results_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         content = exports.region_report_pdf(round_, _region_name(request), scope)
         return attachment(content, f"laporan-{round_.pk}.pdf", PDF)
     content = exports.scores_table(round_, scope, kind)
+    audit_trail.personal_export(request, "employee_results", kind, subject=round_)
     return attachment(content, f"hasil-pegawai-{round_.pk}.{kind}", XLSX if kind == "xlsx" else CSV)
 
 
@@ -170,8 +173,12 @@ def scoring_status(request: HttpRequest, pk: int) -> JsonResponse:
 @require_http_methods(["POST"])
 def rescore(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=pk, state__in=[Round.State.CLOSED, Round.State.PUBLISHED])
-    closing.queue_scoring(round_)
-    messages.success(request, _("Scoring started again."))
+    try:
+        closing.queue_scoring(round_)
+    except RoundError as exc:  # its answers are gone (retention)
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Scoring started again."))
     return redirect("round_detail", pk=pk)
 
 

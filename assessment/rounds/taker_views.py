@@ -13,6 +13,10 @@ as version 1, the version of a code never revoked.
 Refusals of the API are JSON: ``{"error": <message for the taker>, "code": <machine code>}``; 401 for
 ``login``, 422 for an answer or report that does not fit the test (``shape``, ``item``, ``seen``), 409
 for the attempt's state (``submitted``, ``deadline``), 400 for a body that cannot be read.
+
+Wrong codes are limited per client, not per NIP (config.ratelimit.FailureLimits): per (NIP, client), per
+client, and a generous per-NIP ceiling that slows and never locks, so a stranger typing codes for a known
+NIP is stopped (429) while the employee typing the right code on their own phone still gets in.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,12 +34,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access
 from assessment.people.nip import NipError, normalise_nip
+from assessment.privacy.services import policy
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
+from config import ratelimit
 
 SESSION_KEY = "ikd_taker"
 VERSION_KEY = "ikd_taker_code_version"
 UNPROCESSABLE = frozenset({"shape", "item", "seen"})
+CODE_LOGIN = "taker_login"  # the action wrong access codes are counted under (config.ratelimit)
 
 
 def sign_in_taker(request: HttpRequest, participant: Participant) -> None:
@@ -78,6 +86,35 @@ def _refused(request: HttpRequest, exc: taking.TakingError) -> JsonResponse:
     return JsonResponse({"error": str(exc), "code": exc.code}, status=status)
 
 
+def code_failure_limits() -> ratelimit.FailureLimits:
+    """Wrong access codes tolerated (settings ``TAKER_CODE_FAILURES_*``; see config.ratelimit)."""
+    return ratelimit.FailureLimits(
+        per_client_subject=ratelimit.Rate(*settings.TAKER_CODE_FAILURES_PER_CLIENT_NIP),
+        per_client=ratelimit.Rate(*settings.TAKER_CODE_FAILURES_PER_CLIENT),
+        per_subject=ratelimit.Rate(*settings.TAKER_CODE_FAILURES_PER_NIP),
+    )
+
+
+def _too_many_codes(request: HttpRequest, refusal: ratelimit.Refusal) -> HttpResponse:
+    minutes = max(1, -(-refusal.retry_after // 60))
+    if refusal.scope == "client":
+        message = _("Too many wrong codes were sent from your network. Try again in %(minutes)s minutes.")
+    elif refusal.scope == "client_subject":
+        message = _(
+            "Too many wrong codes for this NIP from your network. Try again in %(minutes)s minutes "
+            "or ask your coordinator."
+        )
+    else:
+        message = _(
+            "Many wrong codes were tried for this NIP. Try again in %(minutes)s minutes or ask your "
+            "coordinator."
+        )
+    context = {"error": message % {"minutes": minutes}, "nip": request.POST.get("nip", "")}
+    response = render(request, "rounds/taker_login.html", context, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
 @access(public=True)
 @require_http_methods(["GET", "POST"])
 def taker_login(request: HttpRequest) -> HttpResponse:
@@ -93,16 +130,16 @@ def taker_login(request: HttpRequest) -> HttpResponse:
         code = request.POST.get("code", "")
         try:
             nip = normalise_nip(request.POST.get("nip", "").strip())
-            participant = codes.check_login(nip, code)
         except NipError as exc:
             error, participant = str(exc), None
-        except codes.LoginRefused:
-            error, participant = (
-                _("Too many wrong codes for this NIP. Wait 15 minutes or ask your coordinator."),
-                None,
-            )
         else:
+            # Asked before the code is checked, so a refused client learns nothing about it.
+            refusal = ratelimit.failure_refusal(request, CODE_LOGIN, nip, code_failure_limits())
+            if refusal is not None:
+                return _too_many_codes(request, refusal)
+            participant = codes.check_login(nip, code)
             if participant is None:
+                ratelimit.count_failure(request, CODE_LOGIN, nip, code_failure_limits())
                 error = _("The NIP and access code do not match an open round. Check both and try again.")
         if participant is not None:
             request.session.cycle_key()
@@ -136,7 +173,13 @@ def taker_start(request: HttpRequest) -> HttpResponse:
                 error = str(exc)
             else:
                 return redirect("taker_test")
-    context = {"participant": participant, "round": participant.round, "attempt": attempt, "error": error}
+    context = {
+        "participant": participant,
+        "round": participant.round,
+        "attempt": attempt,
+        "error": error,
+        "privacy": policy.notice_facts(getattr(request, "region", None)),  # the notice before the test
+    }
     return render(request, "rounds/taker_start.html", context)
 
 
@@ -168,6 +211,17 @@ def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
     if attempt is None:
         return _session_ended()
     return attempt
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON object; raises ValueError for anything else. A form post is refused before
+    its body is touched (the NUL check has already consumed a form body, and it is not an answer)."""
+    if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+        raise ValueError("a form post, not JSON")
+    body = json.loads(request.body or b"{}")
+    if not isinstance(body, dict):
+        raise ValueError("not a JSON object")
+    return body
 
 
 @access(public=True)
@@ -202,7 +256,7 @@ def api_answer(request: HttpRequest) -> JsonResponse:
     if participant_id is None:
         return _session_ended()
     try:
-        body: dict[str, Any] = json.loads(request.body or b"{}")
+        body = _json_body(request)
         result = taking.save_answer_for(
             int(participant_id),
             str(body["item"]),
@@ -229,7 +283,7 @@ def api_seen(request: HttpRequest) -> JsonResponse:
     if participant_id is None:
         return _session_ended()
     try:
-        body: dict[str, Any] = json.loads(request.body or b"{}")
+        body = _json_body(request)
         count = taking.record_seen(
             int(participant_id), body.get("seen") or [], code_version=session_code_version(request)
         )

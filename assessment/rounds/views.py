@@ -17,6 +17,8 @@ from assessment.rounds import sheets
 from assessment.rounds.forms import MinutesForm, ParticipantsForm, RoundForm, SessionForm
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, lifecycle, monitor, taking
+from audit import services as audit_trail
+from config import sites
 from frontend.downloads import CSV, PDF, XLSX, attachment
 from frontend.tabular import write_csv
 
@@ -133,8 +135,10 @@ def code_sheet(request: HttpRequest, pk: int, unit_id: int, kind: str) -> HttpRe
     if kind not in {"pdf", "xlsx"}:
         raise Http404
     unit = get_object_or_404(WorkUnit, pk=unit_id)
+    audit_trail.personal_export(request, "code_sheet", kind, subject=round_, unit=unit.code)
     if kind == "pdf":
-        site = f"{request.scheme}://{request.get_host()}/"
+        # Printed for employees: the region's configured address, not this request's Host (config.sites).
+        site = sites.region_url(request.region)  # type: ignore[attr-defined]
         return attachment(sheets.pdf(round_, unit.name, unit.pk, site), f"kode-akses-{unit.code}.pdf", PDF)
     return attachment(sheets.xlsx(round_, unit.pk), f"kode-akses-{unit.code}.xlsx", XLSX)
 
@@ -218,4 +222,5 @@ def not_started_export(request: HttpRequest, pk: int) -> HttpResponse:
     )
     # Names and phone numbers are data: the shared writer keeps "=..." or "+62..." from running.
     content = write_csv(["Unit Kerja", "NIP", "Nama", "Nomor HP"], rows)
+    audit_trail.personal_export(request, "not_started", "csv", subject=round_)
     return attachment(content, "belum-mulai.csv", CSV)

@@ -32,7 +32,8 @@ left out of every group figure; it is never given a level.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import json
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -46,7 +47,7 @@ COMPLETE_SHARE: Final[float] = 0.5
 OMITTED_AS_WRONG: Final[bool] = True
 
 # A stored response as the answer store keeps it: a list of option ids (empty: unanswered).
-StoredResponse = Sequence[str] | str | None
+StoredResponse = Sequence[object] | str | None
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +104,7 @@ def as_answer(item: ItemSpec, response: StoredResponse) -> Answer:
         return str(response[0])
     if len(set(response)) != len(response):
         raise AnswerError(f"item {item.id}: an option appears twice")
-    return list(response)
+    return [str(option) for option in response]
 
 
 def check_answer(item: ItemSpec, response: StoredResponse) -> Answer:
@@ -124,55 +125,107 @@ def code_responses(
 ) -> ResponseMatrix:
     """Code every person's stored responses by the rule of the module docstring.
 
-    ``orders[n]`` is the order person ``n`` was shown the items (default: the order of ``items``);
-    ``seen[n]`` the items the test page reports as shown (empty or ``None``: not recorded, and only
-    the trailing-blanks rule applies).
+    ``responses[n]`` maps item id to what person ``n`` stored; ``orders[n]`` is the order person ``n``
+    was shown the items (default: the order of ``items``); ``seen[n]`` the items the test page reports
+    as shown (empty or ``None``: not recorded, and only the trailing-blanks rule applies).
     """
-    n, n_items = len(responses), len(items)
+    cells = [[_key(person.get(item.id)) for item in items] for person in responses]
+    return _code(
+        items, len(cells), lambda j: [row[j] for row in cells], _from_key, orders, seen, complete_share
+    )
+
+
+def code_stored(
+    items: Sequence[ItemSpec],
+    stored: Sequence[Sequence[str | None]] | NDArray[np.object_],
+    orders: Sequence[Sequence[str]] | None = None,
+    seen: Sequence[Collection[str]] | None = None,
+    complete_share: float = COMPLETE_SHARE,
+) -> ResponseMatrix:
+    """:func:`code_responses` for responses as the answer store keeps them: ``stored[n][j]`` is the JSON
+    text of person ``n``'s answer to ``items[j]``, or None. A round has a few dozen distinct texts per
+    item, so each is decoded and checked once, and ten thousand persons cost a dictionary lookup each."""
+    if isinstance(stored, np.ndarray):
+        matrix = stored
+        return _code(
+            items, matrix.shape[0], lambda j: matrix[:, j].tolist(), _from_json, orders, seen, complete_share
+        )
+    rows = stored
+    return _code(
+        items, len(rows), lambda j: [row[j] for row in rows], _from_json, orders, seen, complete_share
+    )
+
+
+_BLANK: Final[int] = -1
+_MALFORMED: Final[int] = -2
+
+
+def _key(response: StoredResponse) -> object:
+    """A hashable stand-in for a stored response (a list becomes a tuple); unhashable: malformed."""
+    if response is None or isinstance(response, str):
+        return response
+    try:
+        key = tuple(response)
+        hash(key)
+    except TypeError:
+        return _Unhashable()
+    return key
+
+
+class _Unhashable:
+    """A response with an unhashable element (a dict in a list): always malformed."""
+
+
+def _from_key(key: object) -> StoredResponse:
+    if isinstance(key, _Unhashable):
+        return [key]
+    return list(key) if isinstance(key, tuple) else key  # type: ignore[return-value]
+
+
+def _from_json(text: object) -> StoredResponse:
+    value = json.loads(str(text))
+    # Anything but a list cannot fit an item: an element that is not text makes it malformed below.
+    return value if isinstance(value, list) else [_Unhashable()]
+
+
+def _cell_code(item: ItemSpec, response: StoredResponse) -> int:
+    """The item score, or _BLANK, or _MALFORMED."""
+    try:
+        answer = as_answer(item, response)
+        return _BLANK if answer is None else score_item(item, answer)
+    except AnswerError:
+        return _MALFORMED
+
+
+def _code(
+    items: Sequence[ItemSpec],
+    n: int,
+    column_of: Callable[[int], list[object]],
+    decode: Callable[[object], StoredResponse],
+    orders: Sequence[Sequence[str]] | None,
+    seen: Sequence[Collection[str]] | None,
+    complete_share: float,
+) -> ResponseMatrix:
+    n_items = len(items)
     if orders is not None and len(orders) != n:
         raise ValueError("orders must have one entry per person")
     if seen is not None and len(seen) != n:
         raise ValueError("seen must have one entry per person")
-    scores = np.zeros((n, n_items), dtype=np.int8)
-    answered = np.zeros((n, n_items), dtype=np.bool_)
-    malformed = np.zeros((n, n_items), dtype=np.bool_)
-    column_of = {item.id: j for j, item in enumerate(items)}
-    memo: list[dict[object, int]] = [{} for _ in items]
-    for i, person in enumerate(responses):
-        for code, response in person.items():
-            j = column_of.get(code)
-            if j is None or response is None or len(response) == 0:
-                continue
-            memo_key: object = response if isinstance(response, str) else tuple(response)
-            try:
-                score = memo[j].get(memo_key)
-            except TypeError:  # an unhashable element: malformed, and not worth remembering
-                memo_key, score = None, None
-            if score is None:
-                try:
-                    answer = as_answer(items[j], response)
-                    score = -1 if answer is None else score_item(items[j], answer)
-                except AnswerError:
-                    score = -2
-                if memo_key is not None:
-                    memo[j][memo_key] = score
-            if score == -2:
-                malformed[i, j] = True
-            elif score >= 0:
-                answered[i, j] = True
-                scores[i, j] = score
+    codes = np.full((n, n_items), _BLANK, dtype=np.int8)
+    for j, item in enumerate(items):
+        column = column_of(j)
+        memo: dict[object, int] = {None: _BLANK}
+        for key in set(column):
+            if key not in memo:
+                memo[key] = _cell_code(item, decode(key))
+        codes[:, j] = [memo[key] for key in column]
+    answered = codes >= 0
+    malformed = codes == _MALFORMED
+    scores = np.where(answered, codes, 0).astype(np.int8)
 
     # Position of every item in each person's own order; the trailing run starts after the last answer.
-    default = np.arange(n_items)
-    position = np.empty((n, n_items), dtype=np.int64)
-    for i in range(n):
-        order = orders[i] if orders is not None and len(orders[i]) else None
-        if order is None:
-            position[i] = default
-        else:
-            rank = {code: k for k, code in enumerate(order)}
-            # Items missing from the order (should not happen) go last, in form order.
-            position[i] = [rank.get(item.id, len(order) + j) for j, item in enumerate(items)]
+    ids = [item.id for item in items]
+    position = _positions(ids, orders, n)
     touched = answered | malformed
     last = np.where(touched.any(axis=1), np.where(touched, position, -1).max(axis=1), -1)
     trailing = position > last[:, None]
@@ -182,7 +235,7 @@ def code_responses(
         for i, shown in enumerate(seen):
             if shown:
                 shown_set = set(shown)
-                unseen[i] = [item.id not in shown_set for item in items]
+                unseen[i] = [code not in shown_set for code in ids]
     not_reached = blank & (trailing | unseen)
     omitted = blank & ~not_reached
     national = np.array([not item.local for item in items], dtype=np.bool_)
@@ -190,7 +243,7 @@ def code_responses(
     answered_national = (answered & national[None, :]).sum(axis=1)
     complete = answered_national >= complete_share * n_national if n_national else np.zeros(n, np.bool_)
     return ResponseMatrix(
-        item_ids=tuple(item.id for item in items),
+        item_ids=tuple(ids),
         scores=scores,
         answered=answered,
         malformed=malformed,
@@ -199,3 +252,43 @@ def code_responses(
         complete=np.asarray(complete, dtype=np.bool_),
         n_national=n_national,
     )
+
+
+def _positions(ids: list[str], orders: Sequence[Sequence[str]] | None, n: int) -> NDArray[np.int64]:
+    """(n, J): where each item stood in each person's order. Items missing from an order (should not
+    happen) go last, in form order; a person without an order saw the form order."""
+    n_items = len(ids)
+    default = np.arange(n_items, dtype=np.int64)
+    if orders is None:
+        return np.tile(default, (n, 1))
+    column = {code: j for j, code in enumerate(ids)}
+    if all(len(order) == n_items for order in orders):
+        # The usual case, at once: every order a permutation of the form.
+        flat = np.array([column.get(code, -1) for order in orders for code in order], dtype=np.int64)
+        index = flat.reshape(n, n_items)
+        if n == 0 or (np.sort(index, axis=1) == default[None, :]).all():
+            position = np.empty((n, n_items), dtype=np.int64)
+            np.put_along_axis(position, index, np.broadcast_to(default, (n, n_items)), axis=1)
+            return position
+    rows = []
+    for order in orders:
+        if not len(order):
+            rows.append(default.tolist())
+            continue
+        rank = {code: k for k, code in enumerate(order)}
+        rows.append([rank.get(code, len(order) + j) for j, code in enumerate(ids)])
+    return np.array(rows, dtype=np.int64).reshape(n, n_items)
+
+
+def chosen_options(item: ItemSpec, stored: Sequence[str | None]) -> list[str | None]:
+    """The option chosen on a one-option item per person, from stored JSON texts (None: blank or
+    malformed): the input of the distractor rates."""
+    memo: dict[str | None, str | None] = {None: None}
+    out = []
+    for text in stored:
+        if text not in memo:
+            response = _from_json(text)
+            answered = response is not None and _cell_code(item, response) >= 0
+            memo[text] = str(response[0]) if answered and response else None
+        out.append(memo[text])
+    return out

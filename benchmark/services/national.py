@@ -62,6 +62,7 @@ class RegionRow:
     area_means: list[float]
     simulated: bool
     rank: int = 0
+    provisional: bool = True  # the figures rest on provisional item parameters
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Overview:
     segments: dict[str, list[Figure]]
     distribution: tuple[list[float], list[int]]
     simulated: bool
+    provisional: int = 0  # regions whose figures rest on provisional item parameters
 
 
 def cached(name: str, key: str, build: Callable[[], T]) -> T:
@@ -183,6 +185,7 @@ def _rows(filters: Filters) -> list[RegionRow]:
         "ci_high",
         "area_means",
         "simulated",
+        "parameters__status",
     ]
     latest = qs.distinct("region_code").values_list(*fields)
     rows = [
@@ -202,6 +205,7 @@ def _rows(filters: Filters) -> list[RegionRow]:
             ci_high=r[12] if r[12] is not None else r[10],
             area_means=list(r[13]),
             simulated=r[14],
+            provisional=r[15] != "calibrated",
         )
         for r in latest
     ]
@@ -362,6 +366,7 @@ def overview(filters: Filters) -> Overview:
             segments=_segments(ids),
             distribution=distribution(rows),
             simulated=any(r.simulated for r in rows),
+            provisional=sum(1 for r in rows if r.provisional),
         )
 
     return cached("overview", filters.key(), build)
@@ -402,6 +407,7 @@ def profile(code: str) -> Profile | None:
                 "held_on": p.held_on,
                 "instrument": p.instrument,
                 "simulated": p.simulated,
+                "parameters": p.parameters,
                 "published_at": p.published_at,
                 "suppressed": p.suppressed,
                 "participants": p.participants,

@@ -2,8 +2,17 @@
 
 The step receives plain figures (``RoundFigures``: counts, means and the like, never a person), runs them
 through the disclosure rule, refuses them if the independent audit finds anything, and writes the protected
-figures in one transaction, replacing what the same round published before. Republishing therefore never
-leaves old and new figures side by side, which would let a reader subtract one version from the other.
+figures in one transaction, replacing what the same round published before.
+
+Replacing is not enough against a reader who kept the earlier version: subtracting it from the new one gives
+whatever changed in between, one person's values if one person changed. So every version of a round ever
+published is kept (``Version``: the published view, nothing more; never deleted by a replacement or a
+withdrawal), and a new version is protected against all of them (``disclosure.protect_against``: cells hidden
+so that the differences only cover groups of at least ``MIN_CELL``) and audited against all of them
+(``disclosure.audit_versions``), inside the transaction that writes it and under the round's lock, so that no
+version can slip in between. What cannot be protected (the region's total changed by fewer than ten people,
+or values changed for some people without a full re-score) is refused with the reason, and the benchmark
+keeps what it had.
 
 Only a region whose signup was approved publishes (tenants.services.approval: its admin verified the email
 address and a platform operator approved the claim); the refusal says what is missing. Figures for a code
@@ -14,7 +23,8 @@ which have no site and are reached from code only, never from a request.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benchmark import disclosure
-from benchmark.models import Event, Generation, Naming, Publication, PublishedCell
+from benchmark.models import Event, Generation, Naming, Publication, PublishedCell, Version
 from tenants import wilayah
 from tenants.models import Region
 from tenants.services import approval
@@ -49,6 +59,12 @@ class RoundFigures:
     instrument: str
     release: disclosure.Release
     simulated: bool = False
+    # The item-parameter basis of the figures (provisional or calibrated), shown with them on every page.
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    # True only when every participant's values were computed again since the round's figures were last
+    # published (a re-scoring under new item parameters) and no attempt was added, reopened or removed in
+    # between: then values may change in every group while no group's size does (docs/disclosure.md).
+    rescored: bool = False
 
 
 def _rounded(values: dict[str, Any]) -> dict[str, Any]:
@@ -91,16 +107,63 @@ def _cell_row(publication: Publication, dimension: str, key: str, cell: disclosu
     )
 
 
-def protect(figures: RoundFigures) -> disclosure.ProtectedRelease:
-    """The disclosure rule, then the audit that CI relies on: nothing is written that the audit rejects."""
+def protect(
+    figures: RoundFigures, earlier: tuple[disclosure.ProtectedRelease, ...] = ()
+) -> disclosure.ProtectedRelease:
+    """The disclosure rule, protected further against the ``earlier`` versions of the round, then the two
+    audits that CI relies on: nothing is written that either rejects."""
     try:
-        result = disclosure.protect(figures.release)
+        result = disclosure.protect_against(
+            figures.release, earlier, rescored=figures.rescored, digits=MEAN_DIGITS
+        )
     except ValueError as error:
         raise PublishingError(f"inconsistent figures: {error}") from error
     findings = disclosure.audit(result)
     if findings:
         raise PublishingError(f"the disclosure audit objected: {findings[0].kind} at {findings[0].where}")
+    findings = disclosure.audit_versions(result, earlier, rescored=figures.rescored, digits=MEAN_DIGITS)
+    if findings:
+        raise PublishingError(_refusal(findings))
     return result
+
+
+def _refusal(findings: list[disclosure.Finding]) -> str:
+    """Why a new version of a round cannot follow the earlier ones, for the region admin: the region
+    total's reason first, when there is one (no protection of the breakdowns could have helped)."""
+    finding = next((f for f in findings if f.where.startswith(("total", "re-score"))), findings[0])
+    where = {"where": finding.where, "min": disclosure.MIN_CELL}
+    if finding.kind == disclosure.FindingKind.DIFFERENCE:
+        message = _(
+            "These figures differ from a version of this round published before by fewer than %(min)d "
+            "people (%(where)s): comparing the two versions would single those people out. The national "
+            "benchmark was not changed."
+        )
+    elif finding.kind == disclosure.FindingKind.CHANGED:
+        message = _(
+            "Since a version of this round was published, values changed for only some of its participants "
+            "(%(where)s): comparing the two versions would reveal their changes. Only a full re-scoring of "
+            "the round can be sent again. The national benchmark was not changed."
+        )
+    else:
+        message = _(
+            "These figures would reveal what a version of this round published before kept hidden "
+            "(%(where)s). The national benchmark was not changed."
+        )
+    return message % where
+
+
+def earlier_versions(region_code: str, round_key: str) -> tuple[disclosure.ProtectedRelease, ...]:
+    """Every version of a round ever published, oldest first, as a reader of the benchmark saw it."""
+    rows = Version.objects.filter(region_code=region_code, round_key=round_key).order_by("number")
+    return tuple(_as_published(row) for row in rows)
+
+
+def _as_published(row: Version) -> disclosure.ProtectedRelease:
+    low, high = row.value_range or (1.0, 4.0)
+    nestings = tuple(
+        disclosure.Nesting(child, parent, tuple(starts)) for child, parent, starts in row.nestings
+    )
+    return disclosure.from_view(row.figures, value_range=(float(low), float(high)), nestings=nestings)
 
 
 def _bump() -> None:
@@ -122,10 +185,11 @@ def publish(figures: RoundFigures) -> Publication:
     if official is None or official.code != figures.region_code:
         raise PublishingError(f"unknown region code {figures.region_code!r}")
     _refuse_unapproved(official, figures.simulated)
-    result = protect(figures)
-    total = result.total
     with transaction.atomic():
         _lock(official.code, figures.round_key)
+        earlier = earlier_versions(official.code, figures.round_key)
+        result = protect(figures, earlier)
+        total = result.total
         replaced, _ = Publication.objects.filter(
             region_code=official.code, round_key=figures.round_key
         ).delete()
@@ -141,6 +205,7 @@ def publish(figures: RoundFigures) -> Publication:
             held_on=figures.held_on,
             instrument=figures.instrument,
             simulated=figures.simulated,
+            parameters=dict(figures.parameters),
             published_at=timezone.now(),
             suppressed=result.region_suppressed,
             participants=total.n,
@@ -155,6 +220,16 @@ def publish(figures: RoundFigures) -> Publication:
                 else []
             ),
             figures=_public_figures(result),
+        )
+        Version.objects.create(
+            region_code=official.code,
+            round_key=figures.round_key,
+            number=len(earlier) + 1,
+            published_at=publication.published_at,
+            rescored=figures.rescored,
+            figures=publication.figures,
+            value_range=list(result.value_range),
+            nestings=[[n.child, n.parent, list(n.starts)] for n in result.nestings],
         )
         rows = []
         if not total.suppressed:
@@ -204,7 +279,8 @@ def _lock(region_code: str, round_key: str) -> None:
 
 
 def withdraw(region_code: str, round_key: str) -> bool:
-    """Remove a round's figures from the benchmark; the national figures no longer count them."""
+    """Remove a round's figures from the benchmark; the national figures no longer count them. Its versions
+    stay: whoever saw them still knows them, and a later sending is audited against them."""
     with transaction.atomic():
         _lock(region_code, round_key)
         deleted, _ = Publication.objects.filter(region_code=region_code, round_key=round_key).delete()

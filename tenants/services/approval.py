@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from accounts.roles import Role
+from audit import services as audit_trail
 from tenants.models import AuditEvent, Domain, Region
 from tenants.schemas import current_schema, use_public_schema
 from tenants.services import provisioning
@@ -180,6 +181,7 @@ def approve(region: Region, *, actor: str, site_url: str = "", notify: bool = Tr
         region_name=region.name,
         details=_claim_details(region),
     )
+    audit_trail.record_platform("region.approved", actor=actor, subject=region)
     name, email, region_name, code = region.signup_name, region.signup_email, region.name, region.code
     if notify:
         transaction.on_commit(lambda: _notify_approved(name, email, region_name, code, site_url))
@@ -204,6 +206,7 @@ def reject(region: Region, *, actor: str, reason: str, signup_url: str = "") -> 
             reason=reason[:500],
             details=details,
         )
+        audit_trail.record_platform("region.rejected", actor=actor, subject=region, reason=reason[:500])
         schema = region.schema_name
         region_rejected.send(sender=Region, code=region.code, schema_name=schema)
         Domain.objects.filter(tenant=region).delete()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit import services as audit_trail
 from tenants.models import Region, RegionStatusChange
 
 # Which status an operator may move a region to from each status.
@@ -38,6 +39,14 @@ def change_status(region: Region, new_status: str, *, actor: str, reason: str = 
         reason.strip() if new_status in {Region.Status.SUSPENDED, Region.Status.CLOSED} else ""
     )
     region.save(update_fields=["status", "status_reason"])
+    audit_trail.record_platform(
+        "region.status_changed",
+        actor=actor,
+        subject=region,
+        old=change.old_status,
+        new=new_status,
+        reason=reason,
+    )
     return change
 
 

@@ -16,8 +16,10 @@ from tests.browser.test_taking_browser import BUDI, item_shown, open_test, sign_
 pytestmark = pytest.mark.browser
 __all__ = ["open_test"]  # the fixture, used by name below
 
+# Functions, not expressions: Playwright evaluates an expression with eval(), which the page's
+# Content-Security-Policy refuses (no 'unsafe-eval').
 QUEUE_EMPTY = (
-    "JSON.parse(localStorage.getItem('ikd:' + "
+    "() => JSON.parse(localStorage.getItem('ikd:' + "
     "document.getElementById('taker').dataset.attempt + ':queue') || '[]').length === 0"
 )
 

@@ -95,8 +95,10 @@ def test_offline_answers_survive_a_reload_and_are_stored_once(
     for _ in range(30):  # half of the 60-item test, online
         choose(page, 0)
         page.locator("#next").click()
+    # Functions, not expressions: Playwright evaluates an expression with eval(), which the page's
+    # Content-Security-Policy refuses (no 'unsafe-eval').
     page.wait_for_function(
-        "document.getElementById('save-status').textContent.indexOf('tersimpan') >= 0 || "
+        "() => document.getElementById('save-status').textContent.indexOf('tersimpan') >= 0 || "
         "document.getElementById('save-status').textContent.indexOf('saved') >= 0"
     )
     phone.set_offline(True)
@@ -111,7 +113,7 @@ def test_offline_answers_survive_a_reload_and_are_stored_once(
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_function(
-        "JSON.parse(localStorage.getItem('ikd:' + "
+        "() => JSON.parse(localStorage.getItem('ikd:' + "
         "document.getElementById('taker').dataset.attempt + ':queue') || '[]').length === 0"
     )
     page.locator("#show-summary").click()

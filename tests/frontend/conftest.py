@@ -59,6 +59,8 @@ DOWNLOADS: dict[str, tuple[str, ...]] = {
     "employee_export": ("csv", "xlsx"),
     "import_template": ("xlsx",),
     "national_export": ("csv", "xlsx"),
+    "audit_export": ("csv", "xlsx"),
+    "operator_audit_export": ("csv", "xlsx"),  # the public site's: tests/test_audit_trail.py
 }
 _FILE_ROUTE = re.compile(r"\.(pdf|csv|xlsx|<str:\w+>)$")
 
@@ -250,6 +252,7 @@ class Hostile:
             "results_export": {"pk": pk, "kind": kind},
             "results_roadmap_export": {"pk": pk, "kind": kind},
             "employee_export": {"kind": kind},
+            "audit_export": {"fmt": kind},
         }.get(name, {})
         url = reverse(name, kwargs=kwargs, urlconf=settings.ROOT_URLCONF)
         if name == "results_roadmap_export":

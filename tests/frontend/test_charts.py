@@ -31,7 +31,7 @@ def parse(svg: str) -> ET.Element:
     assert root.get("width") == "100%"
     assert root.get("height") is None  # the viewBox gives the proportions
     assert re.fullmatch(r"0 0 \d+(\.\d)? \d+", root.get("viewBox") or "")
-    assert "px" not in (root.get("style") or "")
+    assert root.get("style") is None  # the Content-Security-Policy allows no inline style: ikd.css sizes it
     return root
 
 
@@ -243,6 +243,20 @@ def test_heat_map_cells_values_missing_and_flagged_rows() -> None:
     fills = [c.get("fill") for c in cells if c not in missing]
     assert len(set(fills)) == 5  # the colour follows the value
     assert "* kelompok kecil" in shown
+
+
+def test_a_wide_heat_map_gets_a_wider_size_class_that_the_stylesheet_defines() -> None:
+    from django.conf import settings
+
+    areas = [f"Area {i}" for i in range(12)]
+    root = parse(charts.heat_map(["A"], areas, [[2.0] * 12], title="T"))
+    classes = (root.get("class") or "").split()
+    assert classes[0] == "chart"
+    assert classes[1].startswith("chart-max-")
+    css = (settings.BASE_DIR / "frontend" / "static" / "frontend" / "css" / "ikd.css").read_text()
+    assert f"svg.chart.{classes[1]} {{ max-width:" in css
+    huge = parse(charts.heat_map(["A"], [f"A{i}" for i in range(60)], [[2.0] * 60], title="T"))
+    assert (huge.get("class") or "").split()[1] == f"chart-max-{charts.MAX_WIDE_REM}"
 
 
 def test_heat_map_height_grows_with_many_units() -> None:

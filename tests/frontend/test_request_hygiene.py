@@ -9,7 +9,6 @@ viewer, an operator) with NUL in the query string, in the path and in a posted f
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -17,81 +16,33 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
-from django_tenants.utils import schema_context
 
 from accounts.roles import Role
-from tests.factories import PASSWORD, make_user
-from tests.frontend.conftest import routes
+from tests.factories import make_user
+from tests.url_walk import Parameter, fill, routes
+from tests.url_walk import client as _client
+from tests.url_walk import region_objects as _objects
+from tests.url_walk import signed_in as _signed_in
 
 # Parameter names the pages read: search, filters, paging, the roadmap's form, redirects, the taker's
 # sign-in, the round page's actions, sign-in and sign-up forms.
 NAMES = ("q", "page", "status", "active", "unit", "retired", "urut", "versi", "tahun", "provinsi", "jenis",
          "target", "years", "next", "code", "nip", "action", "state", "named", "login", "email", "password",
          "slug", "name")  # fmt: skip
-_CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
-_GROUP = re.compile(r"\(\?P<\w+>[^()]*\)")
 
 
 def _fill(route: str, text: str, ids: dict[str, int]) -> str:
     """A path for ``route``: real objects' ids where it takes numbers (so that the view gets as far as
     reading its parameters), ``text`` in its str/slug/path parameters and regex groups."""
-    if "(?P<" in route or "^" in route:  # allauth's regex routes (confirmation and reset keys)
-        return "/" + _GROUP.sub(text, route).replace("^", "").replace("$", "")
 
-    def value(match: re.Match[str]) -> str:
-        kind, name = match.group(1) or "str", match.group(2)
-        if kind == "int":
-            before = route[: match.start()].rstrip("/").rsplit("/", 1)[-1]
-            return str(ids.get(name) or ids.get(before) or 1)
-        return str(uuid.uuid4()) if kind == "uuid" else text
+    def value(parameter: Parameter) -> str:
+        if parameter.kind == "int":
+            return str(ids.get(parameter.name) or ids.get(parameter.before) or 1)
+        return str(uuid.uuid4()) if parameter.kind == "uuid" else text
 
-    return "/" + _CONVERTER.sub(value, route)
-
-
-def _objects(region: Any) -> dict[str, int]:
-    """A round with participants in region A: the ids the routes' numbers stand for, by the word
-    before the number in the route (``ronde/<pk>``) or by the parameter's name (``<unit_id>``)."""
-    from assessment.people.models import Employee, WorkUnit
-    from assessment.people.services import importing, units
-    from assessment.results.models import TrainingCourse
-    from assessment.results.services import catalogue
-    from assessment.rounds.models import Participant
-    from tests.assessment.people.test_import import ROW_1, ROW_2, csv
-    from tests.assessment.rounds.conftest import open_round
-
-    call_command("load_instrument")
-    with schema_context(region.schema_name):
-        units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
-        importing.import_file(csv(ROW_1, ROW_2), "p.csv")
-        round_ = open_round(region)
-        catalogue.ensure_seeded()
-        unit = WorkUnit.objects.get(code="DINKES")
-        participant = Participant.objects.filter(round=round_).first()
-        ids = {
-            "ronde": round_.pk,
-            "hasil": round_.pk,
-            "unit": unit.pk,
-            "unit_id": unit.pk,
-            "pegawai": Employee.objects.first().pk,
-            "participant_id": participant.pk,
-            "peserta": participant.pk,
-            "pelatihan": TrainingCourse.objects.first().pk,
-        }
-    return ids
-
-
-def _client(host: str) -> Client:
-    # A 500 is reported as a status, not raised, so that one run lists every page that fails.
-    return Client(HTTP_HOST=host, raise_request_exception=False)
-
-
-def _signed_in(host: str, user: Any) -> Client:
-    client = _client(host)
-    assert client.post("/akun/login/", {"login": user.email, "password": PASSWORD}).status_code == 302
-    return client
+    return fill(route, value)
 
 
 def _clients(region: Any) -> list[tuple[str, str, Client]]:

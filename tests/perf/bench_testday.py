@@ -187,9 +187,12 @@ async def save_some(taker: Taker, session: object, first: int, last: int, stat: 
     for n in range(first, last):
         item = items[n % len(items)]
         taker.seq += 1
+        ids = [option["id"] for option in item["options"]]
+        # An answer of the item's shape, as the page sends it (the save path refuses any other):
+        # an ordering lists every option, the other types one option here.
         body = {
             "item": item["code"],
-            "response": [item["options"][random.randrange(len(item["options"]))]["id"]],
+            "response": random.sample(ids, len(ids)) if item["type"] == "ordering" else [random.choice(ids)],
             "seq": taker.seq,
             "key": str(uuid.uuid4()),
         }

@@ -1,4 +1,4 @@
-"""Create a platform operator or national viewer in the public schema."""
+"""Create a platform operator or national viewer in the public schema; an operator gets an enrolment link."""
 
 from typing import Any
 
@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts import enrolment
 from accounts.roles import Role
 from accounts.services import create_user
 from tenants.schemas import use_public_schema
@@ -35,3 +36,9 @@ class Command(BaseCommand):
             email_verified=True,
         )
         self.stdout.write(f"Created {user.get_role_display()} {user.email}.")
+        if enrolment.needs_link(user):
+            # Operators must use TOTP; only this link enrols their authenticator (accounts.enrolment).
+            self.stdout.write(
+                "Give the operator this one-time link to set up two-factor authentication "
+                f"(valid {enrolment.LINK_MAX_AGE // 3600} hours):\n  {enrolment.issue_link(user)}"
+            )

@@ -17,6 +17,10 @@ from assessment.people.services import fields
 from assessment.people.services.importing import TEMPLATE_HEADERS
 from frontend.tabular import template_xlsx, write_csv, write_xlsx
 
+# The NIP an erased employee's row carries (assessment.privacy.services.erasure.pseudonym_nip); here, not
+# imported, so that the register does not depend on the privacy app.
+ERASED_NIP_PREFIX = "DIHAPUS-"
+
 
 class EmployeeError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
@@ -52,7 +56,8 @@ def search(
 
     ``units`` limits the result to these units (a coordinator sees only the units they coordinate).
     """
-    qs = Employee.objects.select_related("unit")
+    # Erased employees (assessment.privacy) stay as pseudonyms behind their scores, not in the register.
+    qs = Employee.objects.select_related("unit").exclude(nip__startswith=ERASED_NIP_PREFIX)
     if query:
         digits = query.replace(" ", "")
         qs = qs.filter(Q(nip__startswith=digits) if digits.isdigit() else Q(full_name__icontains=query))

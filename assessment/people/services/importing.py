@@ -4,6 +4,16 @@
 sees counts of new, changed, unchanged, deactivated and rejected rows and every rejected row's number,
 column and reason. ``commit`` (run by a Celery task) repeats the check against the register as it is
 then and applies the plan in one transaction; a file with any rejected row is never applied.
+
+Uploads are untrusted, and reading one is the expensive part, so the web request only stores the file:
+both the check and the commit run in the Celery worker (``tasks.py``), and there ``check_isolated`` reads
+the file in a forked child under ``PARSE_CPU_SECONDS`` and ``PARSE_MEMORY`` (``isolation.py``), on top of the
+caps that bound the reading itself (``reading.py``: unpacked size, shared strings, rows, columns). Any
+refusal becomes a file-level error (row 0) with a message that says what is wrong. ``check`` reads in
+process: the demo seeder and the benchmark pass files they made themselves.
+
+A file where every row is wrong can have hundreds of thousands of problems: the first ``MAX_ERRORS`` are
+kept with row, column and reason (the page lists those), the rows beyond are only counted.
 """
 
 from __future__ import annotations
@@ -11,19 +21,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from assessment.people.models import Employee, WorkUnit
+from assessment.people.models import Employee, ImportJob, WorkUnit
 from assessment.people.nip import NipError, normalise_nip, normalise_sex, validate_nip
 from assessment.people.services import fields as parse
+from assessment.people.services.isolation import MEMORY, LimitExceeded, run_limited
+from assessment.people.services.reading import read_register
 from assessment.people.services.units import name_key
-from frontend.tabular import Formula, Table, TableError, read_table
+from frontend.tabular import Formula, Table, TableError
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # the upload itself (nginx allows 25 MB)
 BATCH = 2000
+# Reading one file in the worker's child (isolation.py). 100,000 employees in the template's columns take
+# about 35 s of CPU time and 160 MB more memory (tests/perf/bench_import.py), and up to 120 s of wall-clock
+# time on a 2-core machine busy with other work: these leave room for that and little for anything worse.
+PARSE_CPU_SECONDS = 120
+PARSE_WALL_SECONDS = 300  # for a child that hangs: CPU time measures the work, this only the wait
+PARSE_MEMORY = 512 * 2**20
+MAX_ERRORS = 1000  # problems kept with row, column and reason; further rejected rows are only counted
+MAX_CELL_CHARS = 1000  # no register value is longer; bounds what a row may carry
 
 # Canonical field -> headers accepted in files (the first is the template's and the messages').
 COLUMNS: dict[str, list[str]] = {
@@ -81,18 +102,45 @@ class Record:
 
 
 @dataclass
+class Problems:
+    """Row errors, the first ``MAX_ERRORS`` in full; every rejected row number is counted."""
+
+    errors: list[RowError] = field(default_factory=list)
+    rows: set[int] = field(default_factory=set)
+
+    def add(self, error: RowError) -> None:
+        self.rows.add(error.row)
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+
+
+@dataclass
+class Parsed:
+    """What reading a file gives (pure data: it comes back from the reading child pickled)."""
+
+    records: list[Record]
+    problems: Problems
+
+
+@dataclass
 class Plan:
     new: list[Record] = field(default_factory=list)
     changed: list[tuple[int, Record]] = field(default_factory=list)  # (employee pk, new values)
     unchanged: int = 0
     deactivated: list[int] = field(default_factory=list)  # employee pks
-    rejected: list[RowError] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS
     units_to_create: list[str] = field(default_factory=list)
     rows: int = 0
+    rejected_row_numbers: set[int] = field(default_factory=set)  # every rejected row, listed or not
+
+    def reject(self, error: RowError) -> None:
+        self.rejected_row_numbers.add(error.row)
+        if len(self.rejected) < MAX_ERRORS:
+            self.rejected.append(error)
 
     @property
     def rejected_rows(self) -> int:
-        return len({error.row for error in self.rejected})
+        return len(self.rejected_row_numbers | {error.row for error in self.rejected})
 
     def summary(self) -> dict[str, int]:
         return {
@@ -121,8 +169,9 @@ def _file_error(message: str) -> Plan:
     return Plan(rejected=[RowError(row=0, column="", message=message)])
 
 
-def _parse_row(number: int, raw: dict[str, object], table: Table, errors: list[RowError]) -> Record | None:
-    count_before = len(errors)
+def _parse_row(number: int, raw: dict[str, object], table: Table) -> tuple[Record | None, list[RowError]]:
+    """The row as a Record, or None and its errors."""
+    errors: list[RowError] = []
 
     def fail(name: str, message: str) -> None:
         errors.append(RowError(number, table.headers.get(name, COLUMNS[name][0]), message))
@@ -130,8 +179,10 @@ def _parse_row(number: int, raw: dict[str, object], table: Table, errors: list[R
     for name, value in raw.items():
         if isinstance(value, Formula):
             fail(name, f"Sel berisi rumus ({value.text}); rumus tidak dihitung. Tempel sebagai nilai saja.")
-    if len(errors) > count_before:
-        return None
+        elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            fail(name, f"Isi sel terlalu panjang: {len(value)} karakter, paling banyak {MAX_CELL_CHARS}.")
+    if errors:
+        return None, errors
 
     def value_of(name: str, parser: Callable[..., Any], *args: Any) -> Any:
         try:
@@ -143,8 +194,8 @@ def _parse_row(number: int, raw: dict[str, object], table: Table, errors: list[R
     for name in sorted(REQUIRED):
         if name != "nip" and not parse.text(raw.get(name)):
             fail(name, f"{table.headers.get(name, COLUMNS[name][0])} wajib diisi.")
-    if len(errors) > count_before:
-        return None
+    if errors:
+        return None, errors
     nip = value_of("nip", normalise_nip)
     status = value_of("employment_status", parse.employment_status)
     sex = value_of("sex", normalise_sex)
@@ -180,23 +231,27 @@ def _parse_row(number: int, raw: dict[str, object], table: Table, errors: list[R
         email=value_of("email", parse.email) or "",
         phone=value_of("phone", parse.phone) or "",
     )
-    return record if len(errors) == count_before else None
+    return (None, errors) if errors else (record, [])
 
 
-def parse_file(data: bytes, filename: str) -> tuple[list[Record], list[RowError]]:
-    """Every row of the file as a Record, or its errors. Raises TableError for a file-level problem."""
-    table = read_table(data, filename, COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
+def parse_file(data: bytes, filename: str) -> Parsed:
+    """Every row of the file as a Record, or its errors. Raises TableError for a file-level problem.
+
+    Pure (no database), so that ``check_isolated`` can run it in a child process."""
+    table = read_register(data, filename, COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
     if not table.rows:
         raise TableError("Berkas tidak berisi baris pegawai di bawah baris judul kolom.")
-    errors: list[RowError] = []
+    problems = Problems()
     records: list[Record] = []
     first_row_of: dict[str, int] = {}
     for number, raw in table.rows:
-        record = _parse_row(number, raw, table, errors)
+        record, errors = _parse_row(number, raw, table)
+        for error in errors:
+            problems.add(error)
         if record is None:
             continue
         if record.nip in first_row_of:
-            errors.append(
+            problems.add(
                 RowError(
                     number,
                     table.headers["nip"],
@@ -206,7 +261,7 @@ def parse_file(data: bytes, filename: str) -> tuple[list[Record], list[RowError]
             continue
         first_row_of[record.nip] = number
         records.append(record)
-    return records, errors
+    return Parsed(records, problems)
 
 
 def _unit_lookup() -> dict[str, WorkUnit]:
@@ -217,10 +272,13 @@ def _unit_lookup() -> dict[str, WorkUnit]:
     return lookup
 
 
-def plan_import(
-    records: list[Record], errors: list[RowError], *, create_units: bool, deactivate_missing: bool
-) -> Plan:
-    plan = Plan(rejected=list(errors), rows=len(records) + len({e.row for e in errors}))
+def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool) -> Plan:
+    records = parsed.records
+    plan = Plan(
+        rejected=list(parsed.problems.errors),
+        rejected_row_numbers=set(parsed.problems.rows),
+        rows=len(records) + len(parsed.problems.rows),
+    )
     units = _unit_lookup()
     retired = {name_key(u.name) for u in WorkUnit.objects.filter(retired_at__isnull=False)}
     new_units: dict[str, str] = {}
@@ -233,12 +291,12 @@ def plan_import(
         unit = units.get(key)
         if unit is None:
             if key in retired:
-                plan.rejected.append(
+                plan.reject(
                     RowError(record.row, "Unit Kerja", f"Unit kerja “{record.unit}” sudah tidak aktif.")
                 )
                 continue
             if not create_units:
-                plan.rejected.append(
+                plan.reject(
                     RowError(
                         record.row,
                         "Unit Kerja",
@@ -274,12 +332,71 @@ def plan_import(
 def check(
     data: bytes, filename: str, *, create_units: bool = False, deactivate_missing: bool = False
 ) -> Plan:
-    """The dry run: what an import of this file would do. Writes nothing."""
+    """The dry run: what an import of this file would do. Writes nothing. Reads the file in process."""
     try:
-        records, errors = parse_file(data, filename)
+        parsed = parse_file(data, filename)
     except TableError as exc:
         return _file_error(str(exc))
-    return plan_import(records, errors, create_units=create_units, deactivate_missing=deactivate_missing)
+    return plan_import(parsed, create_units=create_units, deactivate_missing=deactivate_missing)
+
+
+def _limit_message(exc: LimitExceeded) -> str:
+    if exc.kind == MEMORY:
+        return (
+            f"Pemeriksaan berkas dihentikan: membacanya memerlukan lebih dari {exc.memory // 2**20} MB "
+            "memori. Hapus lembar, kolom dan baris yang tidak diperlukan (atau salin data pegawai saja ke "
+            "buku kerja baru), lalu unggah lagi."
+        )
+    return (
+        f"Pemeriksaan berkas dihentikan karena terlalu lama: lebih dari {exc.seconds:g} detik. Berkas daftar "
+        "pegawai biasa terbaca jauh lebih cepat. Hapus lembar, kolom dan baris yang tidak diperlukan (atau "
+        "salin data pegawai saja ke buku kerja baru), lalu unggah lagi."
+    )
+
+
+def check_isolated(
+    data: bytes, filename: str, *, create_units: bool = False, deactivate_missing: bool = False
+) -> Plan:
+    """``check`` for an uploaded file: read in a child process within ``PARSE_CPU_SECONDS`` and
+    ``PARSE_MEMORY`` (the Celery tasks use this), then compared with the register here."""
+    try:
+        parsed = run_limited(
+            parse_file,
+            data,
+            filename,
+            cpu_seconds=PARSE_CPU_SECONDS,
+            wall_seconds=PARSE_WALL_SECONDS,
+            memory=PARSE_MEMORY,
+        )
+    except TableError as exc:
+        return _file_error(str(exc))
+    except LimitExceeded as exc:
+        return _file_error(_limit_message(exc))
+    return plan_import(parsed, create_units=create_units, deactivate_missing=deactivate_missing)
+
+
+def checking_elsewhere(lost_after: int) -> bool:
+    """Whether another upload of this region is still being checked. One at a time per region, so that
+    one admin cannot fill the workers every region shares; a check older than ``lost_after`` seconds
+    has lost its task and blocks nothing."""
+    since = timezone.now() - timedelta(seconds=lost_after)
+    return ImportJob.objects.filter(state=ImportJob.State.CHECKING, created_at__gte=since).exists()
+
+
+def fail_if_lost(job: ImportJob, lost_after: int) -> None:
+    """Fail a check still waiting after ``lost_after`` seconds (its task was lost), so that its page stops
+    waiting and tells the admin to upload again."""
+    since = timezone.now() - timedelta(seconds=lost_after)
+    if job.state != ImportJob.State.CHECKING or job.created_at >= since:
+        return
+    job.state = ImportJob.State.FAILED
+    job.failure = (
+        "Pemeriksaan berkas tidak selesai karena tugas latar belakangnya hilang. Unggah berkas itu lagi."
+    )
+    job.finished_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.CHECKING).update(
+        state=job.state, failure=job.failure, finished_at=job.finished_at
+    )
 
 
 def _unique_code(name: str, taken: set[str]) -> str:

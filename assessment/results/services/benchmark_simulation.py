@@ -13,6 +13,7 @@ from datetime import date
 
 import numpy as np
 
+from assessment.instrument.basis import PROVISIONAL, ParameterBasis
 from assessment.results.services.publishing import People, release_from_people
 from benchmark.models import Publication
 from benchmark.services import publishing as benchmark
@@ -100,6 +101,7 @@ def publish_simulated(rounds: Iterable[SimulatedRound], instrument: str, seed: i
                 instrument=instrument,
                 release=release_from_people(people, sim.eligible),
                 simulated=True,
+                parameters=ParameterBasis(PROVISIONAL, PROVISIONAL).as_json(),
             )
         )
         count += 1

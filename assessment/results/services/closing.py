@@ -64,8 +64,13 @@ def change_state(
 
 
 def queue_scoring(round_: Round) -> ScoringRun:
+    from assessment.privacy.services.retention import responses_removed
     from assessment.results.tasks import score_round_task
 
+    # Without its answers (deleted at the end of their retention period) a re-scoring would make every
+    # attempt incomplete: the stored figures are final.
+    if responses_removed(round_):
+        raise lifecycle.RoundError(lifecycle.responses_removed_message())
     run, _created = ScoringRun.objects.update_or_create(
         round=round_, defaults={"state": ScoringRun.State.QUEUED, "progress": 0, "failure": ""}
     )

@@ -24,15 +24,17 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
-from assessment.results.models import Score
+from assessment.instrument.basis import ParameterBasis
+from assessment.results.models import Score, ScoringRun
 from assessment.results.services import segments
 from assessment.results.services.aggregates import HISTOGRAM_EDGES
 from assessment.rounds.models import Participant, Round
 from assessment.scoring import AREAS as AREA_CODES
 from assessment.scoring import DEFAULT_CUTS, score_to_level
 from assessment.scoring.population import draw_figures
+from audit import services as audit_trail
 from benchmark import disclosure
-from benchmark.models import Publication
+from benchmark.models import Publication, Version
 from benchmark.services import publishing as benchmark
 from tenants.models import Region
 from tenants.schemas import current_schema
@@ -158,6 +160,7 @@ def figures_of_round(round_: Round, region: Region, simulated: bool = False) -> 
     people = people_of_round(round_)
     eligible = Participant.objects.filter(round=round_).count()
     bank = round_.bank
+    scoring = ScoringRun.objects.filter(round=round_).first()
     return benchmark.RoundFigures(
         region_code=region.code,
         round_key=round_key(round_),
@@ -166,7 +169,23 @@ def figures_of_round(round_: Round, region: Region, simulated: bool = False) -> 
         instrument=f"{bank.code} {bank.version}",
         release=release_from_people(people, eligible),
         simulated=simulated,
+        parameters=ParameterBasis.from_json(scoring.parameters if scoring else None).as_json(),
+        rescored=_rescored_since_published(round_, region, scoring),
     )
+
+
+def _rescored_since_published(round_: Round, region: Region, scoring: ScoringRun | None) -> bool:
+    """Whether every value was computed again since the round's figures were last published: a
+    published round takes no new, reopened or removed attempts (it has no way back to open), so a
+    scoring that finished after the last version is a full re-score of the same people."""
+    last = (
+        Version.objects.filter(region_code=region.code, round_key=round_key(round_))
+        .order_by("-number")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    finished = scoring.finished_at if scoring is not None else None
+    return last is not None and finished is not None and finished > last
 
 
 def publish_round(round_: Round, *, simulated: bool | None = None) -> Publication:
@@ -178,11 +197,18 @@ def publish_round(round_: Round, *, simulated: bool | None = None) -> Publicatio
     if simulated is None:
         earlier = publication_of(round_)
         simulated = earlier.simulated if earlier is not None else False
-    return benchmark.publish(figures_of_round(round_, region, simulated))
+    publication = benchmark.publish(figures_of_round(round_, region, simulated))
+    audit_trail.record(
+        "benchmark.published", subject=round_, participants=publication.participants, simulated=simulated
+    )
+    return publication
 
 
 def withdraw_round(round_: Round) -> bool:
-    return benchmark.withdraw(current_region().code, round_key(round_))
+    withdrawn = benchmark.withdraw(current_region().code, round_key(round_))
+    if withdrawn:
+        audit_trail.record("benchmark.withdrawn", subject=round_)
+    return withdrawn
 
 
 def publication_of(round_: Round) -> Publication | None:

@@ -25,7 +25,7 @@ def region_roadmap(round_: Round, target_index: float, years: int) -> Roadmap:
         people = [
             PersonNeed(
                 unit=name,
-                index=index,
+                index=float(index or 0.0),  # complete attempts only: every one has an index
                 area_scores={str(a["area"]): a["score"] for a in areas},
                 competence_levels=competences,
             )

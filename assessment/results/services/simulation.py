@@ -23,7 +23,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assessment.results.services.scoring import item_specs
+from assessment.results.services.answers import item_specs
 from assessment.results.services.segments import age_band, education_group
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.scoring import theta_to_score
@@ -106,6 +106,7 @@ def simulate_attempts(
                 submitted_at=start + timedelta(minutes=float(m)),
                 item_order=list(round_.form_items),
                 option_order={},
+                seen_items=list(round_.form_items),  # a simulated taker is shown every item
             )
             for p, m in zip(participants, minutes, strict=True)
         ],

@@ -4,6 +4,9 @@ A code is an HMAC of the region's schema, the round, the participant and a versi
 be printed at any time, checking it costs microseconds (no password hashing in a start storm of
 thousands of logins a minute; a random 8-symbol code has 40 bits of entropy and the NIP is needed too),
 and revoking it is bumping the version.
+
+Wrong codes are limited by the sign-in view, per client (config.ratelimit.FailureLimits): counted per
+NIP alone, ten wrong codes from anybody used to lock the employee's right code for 15 minutes.
 """
 
 from __future__ import annotations
@@ -13,18 +16,16 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.audit import record
+from audit import services as audit_trail
 from tenants.schemas import current_schema
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are typed from paper
 LENGTH = 8
-MAX_FAILURES = 10  # per NIP per 15 minutes
-FAILURE_WINDOW = 15 * 60
 
 
 def _key() -> bytes:
@@ -48,15 +49,9 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-class LoginRefused(Exception):
-    pass
-
-
 def check_login(nip: str, code: str) -> Participant | None:
-    """The participant of an open (or published) round with this NIP and code; None if no match."""
-    failures_key = f"rounds:login-failures:{nip}"
-    if (cache.get(failures_key) or 0) >= MAX_FAILURES:
-        raise LoginRefused
+    """The participant of an open (or published) round with this NIP and code; None if no match.
+    Counts nothing: the caller limits wrong tries per client (``taker_views.taker_login``)."""
     typed = normalise_code(code)
     # A published round's code still opens the employee's own result.
     candidates = Participant.objects.filter(
@@ -66,9 +61,9 @@ def check_login(nip: str, code: str) -> Participant | None:
     ).select_related("round")
     for participant in candidates:
         if hmac.compare_digest(code_for(participant), typed):
+            audit_trail.taker_signed_in(participant)  # the employee by id: never the NIP or the code
             return participant
-    if cache.add(failures_key, 1, timeout=FAILURE_WINDOW) is False:
-        cache.incr(failures_key)
+    audit_trail.taker_sign_in_failed(nip, "mismatch")
     return None
 
 
@@ -96,6 +91,7 @@ def revoke(participant: Participant, actor: Any) -> str:
         actor,
         "code_revoked",
         nip=participant.employee.nip,
+        employee=participant.employee_id,  # what the audit trail keeps instead of the NIP
         version=participant.code_version,
     )
     return code_for(participant)

@@ -30,6 +30,14 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def responses_removed_message() -> str:
+    """Why a round whose answers the retention removed is not reopened or scored (translated now)."""
+    return _(
+        "The answers of this round were deleted at the end of their retention period: it can no longer be "
+        "reopened or scored again. Its results and figures stay as they are."
+    )
+
+
 class RoundError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
@@ -186,6 +194,12 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
         lock_bank(round_.bank)
     if new_state == S.DRAFT and has_answers(round_):
         raise RoundError(_("A round with answers cannot go back to draft."))
+    if new_state == S.OPEN and old == S.CLOSED:
+        from assessment.privacy.services.retention import responses_removed
+
+        # Closing again would re-score it without the answers the retention period removed.
+        if responses_removed(round_):
+            raise RoundError(responses_removed_message())
     if new_state == S.CLOSED:
         from assessment.rounds.services.taking import submit
 

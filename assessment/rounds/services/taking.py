@@ -424,6 +424,7 @@ def _audited(attempt: Attempt, actor: Any, action: str, minutes: int, reason: st
         actor,
         action,
         nip=attempt.participant.employee.nip,
+        employee=attempt.participant.employee_id,  # what the audit trail keeps instead of the NIP
         minutes=minutes,
         reason=reason,
     )

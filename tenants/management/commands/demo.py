@@ -39,8 +39,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Data lives in {settings.BASE_DIR / '.ikd'} unless IKD_DATA_DIR says otherwise.")
         if options["no_serve"]:
             return
-        # Children attach to the same servers this process started (or was given).
-        env = {**os.environ, "DATABASE_URL": settings.DATABASE_URL, "REDIS_URL": settings.REDIS_URL}
+        # Children attach to the same servers this process started (or was given). IKD_DEMO: without a
+        # mail server they print mail (reset links, sign-in codes) on this console (config.mail).
+        env = {
+            **os.environ,
+            "DATABASE_URL": settings.DATABASE_URL,
+            "REDIS_URL": settings.REDIS_URL,
+            "IKD_DEMO": "1",
+            # Links in mails carry the configured port, not the request's (config.sites): the bound one.
+            "SITE_PORT": os.environ.get("SITE_PORT", port),
+        }
         bin_dir = os.path.dirname(sys.executable)
         children = [
             subprocess.Popen(  # noqa: S603 (fixed argv)
@@ -53,6 +61,9 @@ class Command(BaseCommand):
                     str(options["workers"]),
                     "--access-logfile",
                     "-",
+                    # Reset links and sign-in links carry a key in their path: masked in the log.
+                    "--logger-class",
+                    "config.logredact.GunicornLogger",
                     "--timeout",
                     "60",
                 ],

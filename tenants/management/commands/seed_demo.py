@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
+from accounts import enrolment
 from accounts.roles import Role
-from accounts.services import create_user
+from accounts.services import create_user, has_totp
 from tenants.models import Region
 from tenants.schemas import use_public_schema
 from tenants.services import approval, provisioning
@@ -61,15 +62,25 @@ class Command(BaseCommand):
         for path in getattr(settings, "DEMO_SEEDERS", []):
             with schema_context(region.schema_name):
                 import_string(path)(region, stdout=self.stdout)
-        self._print(region, options["port"])
+        self._print(region, options["port"], self._operator_enrolment(options["port"]))
 
-    def _print(self, region: Region, port: str) -> None:
+    @staticmethod
+    def _operator_enrolment(port: str) -> str:
+        """The operator enrols an authenticator only through a one-time link (accounts.enrolment): a fresh
+        one on every run until they have; it replaces the one printed before."""
+        user_model: Any = get_user_model()
+        operator = user_model.objects.get(email=PLATFORM_USERS[0][0])
+        if has_totp(operator):
+            return "(2FA is set up)"
+        return f"(sets up 2FA; open first: {enrolment.issue_link(operator, port=port)} )"
+
+    def _print(self, region: Region, port: str, operator_note: str) -> None:
         base = settings.BASE_DOMAIN
         suffix = "" if port in {"80", ""} else f":{port}"
         self.stdout.write(
             "\nIKD demo is ready.\n"
             f"  Public site:   http://{base}{suffix}/\n"
-            f"    operator     {PLATFORM_USERS[0][0]} / {DEMO_PASSWORD}  (sets up 2FA)\n"
+            f"    operator     {PLATFORM_USERS[0][0]} / {DEMO_PASSWORD}  {operator_note}\n"
             f"    national     {PLATFORM_USERS[1][0]} / {DEMO_PASSWORD}\n"
             f"  Kukar:         http://{region.slug}.{base}{suffix}/\n"
             f"    region admin {KUKAR.admin_email} / {DEMO_PASSWORD}\n"

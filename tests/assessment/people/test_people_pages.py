@@ -12,7 +12,7 @@ from django_tenants.utils import schema_context
 from accounts.roles import Role
 from assessment.people.models import Employee, ImportJob, WorkUnit
 from assessment.people.services import importing, units
-from assessment.people.tasks import commit_import
+from assessment.people.tasks import check_import, commit_import
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
 from tests.factories import PASSWORD, make_user
 
@@ -34,11 +34,16 @@ def admin(region_a: Any) -> Client:
 
 
 def run_task_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The commit runs as the Celery task would (a real worker runs it in the browser test)."""
+    """The check and the commit run as the Celery tasks would (a real worker runs them in the browser
+    test)."""
+    monkeypatch.setattr(check_import, "delay", lambda job_id: check_import.run(job_id))
     monkeypatch.setattr(commit_import, "delay", lambda job_id: commit_import.run(job_id))
 
 
-def test_upload_shows_row_errors_and_commits_nothing(admin: Client, region_a: Any) -> None:
+def test_upload_shows_row_errors_and_commits_nothing(
+    admin: Client, region_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_task_now(monkeypatch)
     bad = ROW_2.replace("199001052015032001", "1990010520150320")
     upload = SimpleUploadedFile("pegawai.csv", csv(ROW_1, bad))
     response = admin.post("/pegawai/impor/", {"file": upload}, follow=True)

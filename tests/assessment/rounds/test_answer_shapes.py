@@ -154,3 +154,16 @@ def test_an_attempt_from_before_types_were_kept_gets_them_on_its_first_save(staf
     attempt.refresh_from_db()
     assert set(attempt.item_types) == set(attempt.item_order)
     assert save(client, ordering, attempt.option_order[ordering], seq=2).json()["outcome"] == "saved"
+
+
+def test_a_form_post_or_a_json_list_is_refused_not_a_server_error(staffed: Any) -> None:
+    """A multipart form (whose body the NUL check has read) or a JSON array is a 400, never a 500."""
+    client, attempt = signed_in(staffed)
+    code = attempt.item_order[0]
+    for url in ("/tes/api/jawab", "/tes/api/lihat"):
+        form = client.post(url, {"item": code, "seq": "1"})
+        assert form.status_code == 400, url
+        listed = client.post(url, "[1, 2]", content_type="application/json")
+        assert listed.status_code == 400, url
+        assert listed.json()["code"] == "bad_request"
+    assert not Answer.objects.filter(attempt=attempt).exists()

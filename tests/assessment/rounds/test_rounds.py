@@ -84,13 +84,7 @@ def test_code_login_revocation_and_wrong_codes(staffed: Any) -> None:
     assert RoundEvent.objects.filter(round=round_, action="code_revoked").exists()
 
 
-def test_too_many_wrong_codes_lock_the_nip_for_a_while(staffed: Any) -> None:
-    open_round(staffed)
-    nip = "199001052015032001"
-    for _ in range(codes.MAX_FAILURES):
-        assert codes.check_login(nip, "WRONG123") is None
-    with pytest.raises(codes.LoginRefused):
-        codes.check_login(nip, "WRONG123")
+# Wrong codes are limited per client, not per NIP: tests/accounts/test_rate_limits.py.
 
 
 def started(staffed: Any, **overrides: Any) -> tuple[Round, Attempt]:

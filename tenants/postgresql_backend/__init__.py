@@ -1,0 +1,1 @@
+"""django-tenants' PostgreSQL backend, plus the read-only session of suspended regions (see base)."""
