@@ -85,6 +85,38 @@ class ResponseMatrix:
         return np.asarray((~self.not_reached).sum(axis=1), dtype=np.int64)
 
 
+# What can be wrong with an answer's shape (the engine's words; the save path says them in Indonesian).
+SHAPE_PROBLEMS: Final[Mapping[str, str]] = {
+    "not_text": "option ids are text",
+    "unknown_option": "unknown option id",
+    "repeated": "an option appears twice",
+    "not_one": "a one-option item takes exactly one option id",
+    "not_all": "an ordering answer must list every option once",
+    "unknown_type": "unknown item type",
+}
+_ONE_OPTION: Final[frozenset[str]] = frozenset({"single_choice", "scenario"})
+
+
+def shape_problem(item_type: str, options: Collection[str], response: object) -> str | None:
+    """The one rule for an answer's shape, used by the save path and by scoring: None when ``response``
+    (a list of option ids; empty means unanswered) fits, else a key of :data:`SHAPE_PROBLEMS`.
+    Single choice and scenario take exactly one option, multiple response one or more distinct ones,
+    ordering every option once. ``options`` empty: option ids are not checked (an engine-only item)."""
+    if not isinstance(response, list) or not all(isinstance(option, str) for option in response):
+        return "not_text"
+    if options and not set(response) <= set(options):
+        return "unknown_option"
+    if len(set(response)) != len(response):
+        return "repeated"
+    if not response or item_type == "multiple_response":
+        return None
+    if item_type in _ONE_OPTION:
+        return None if len(response) == 1 else "not_one"
+    if item_type == "ordering":
+        return None if not options or len(response) == len(options) else "not_all"
+    return "unknown_type"
+
+
 def as_answer(item: ItemSpec, response: StoredResponse) -> Answer:
     """A stored response in the engine's shape; raises :class:`AnswerError` when it cannot fit the item.
 
@@ -93,18 +125,15 @@ def as_answer(item: ItemSpec, response: StoredResponse) -> Answer:
     if response is None or len(response) == 0:
         return None
     if isinstance(response, str):
-        if item.max_score == 1:
-            return response
-        raise AnswerError(f"item {item.id}: expected a list of option ids")
-    if not all(isinstance(option, str) for option in response):
-        raise AnswerError(f"item {item.id}: option ids are text")
-    if item.max_score == 1:
-        if len(response) != 1:
-            raise AnswerError(f"item {item.id}: a one-option item takes exactly one option id")
-        return str(response[0])
-    if len(set(response)) != len(response):
-        raise AnswerError(f"item {item.id}: an option appears twice")
-    return [str(option) for option in response]
+        if item.max_score != 1:
+            raise AnswerError(f"item {item.id}: expected a list of option ids")
+        response = [response]
+    options = item.options or (item.key if item.type == "ordering" else ())
+    listed = list(response)
+    problem = shape_problem(item.type, options, listed)
+    if problem is not None:
+        raise AnswerError(f"item {item.id}: {SHAPE_PROBLEMS[problem]}")
+    return str(listed[0]) if item.max_score == 1 else [str(option) for option in listed]
 
 
 def check_answer(item: ItemSpec, response: StoredResponse) -> Answer:

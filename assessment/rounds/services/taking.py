@@ -38,9 +38,9 @@ from assessment.instrument.models import Item
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services.audit import record
 from assessment.rounds.services.lifecycle import current_session
+from assessment.scoring.responses import shape_problem
 
 GRACE = timedelta(seconds=15)  # a save sent just before the deadline may arrive just after it
-ONE_OPTION = frozenset({Item.Type.SINGLE_CHOICE, Item.Type.SCENARIO})
 MAX_SEEN_REPORT = 500  # codes in one report: a form is far shorter; anything longer is not our page
 
 
@@ -147,28 +147,23 @@ class SaveResult:
 def check_shape(item_type: str, options: Sequence[str], response: object) -> list[str]:
     """``response`` if it is an answer of the item's shape, else :class:`TakingError` ("shape").
 
-    An empty list is the taker clearing their answer (unanswered) and fits every type.
+    The rule is the engine's (``scoring.responses.shape_problem``), so what is stored always scores;
+    the hot path's single statement checks the same in SQL. An empty list is the taker clearing their
+    answer (unanswered) and fits every type.
     """
-    if not isinstance(response, list) or not all(isinstance(r, str) for r in response):
-        raise TakingError(_("The answer names options that this item does not have."), "shape")
-    if not set(response) <= set(options):
-        raise TakingError(_("The answer names options that this item does not have."), "shape")
-    if len(set(response)) != len(response):
-        raise TakingError(_("An option appears twice in the answer."), "shape")
-    if not response or item_type == Item.Type.MULTIPLE_RESPONSE:
-        return response
-    if item_type in ONE_OPTION:
-        if len(response) != 1:
-            raise TakingError(_("Choose exactly one option for this item."), "shape")
-        return response
-    if item_type == Item.Type.ORDERING:
-        if len(response) != len(options):
-            raise TakingError(
-                _("Put all of this item's options in order: an ordering answer lists each option once."),
-                "shape",
-            )
-        return response
-    raise TakingError(_("This item is not part of your test."), "item")  # a type we do not know
+    problem = shape_problem(item_type, options, response)
+    if problem is None:
+        return response  # type: ignore[return-value]  # a list of str, checked above
+    if problem == "unknown_type":
+        raise TakingError(_("This item is not part of your test."), "item")
+    messages = {
+        "not_text": _("The answer names options that this item does not have."),
+        "unknown_option": _("The answer names options that this item does not have."),
+        "repeated": _("An option appears twice in the answer."),
+        "not_one": _("Choose exactly one option for this item."),
+        "not_all": _("Put all of this item's options in order: an ordering answer lists each option once."),
+    }
+    raise TakingError(messages[problem], "shape")
 
 
 def _item_type(attempt: Attempt, item_code: str) -> str:
