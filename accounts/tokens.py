@@ -9,6 +9,8 @@ schema, a person registered twice by an import that copies rows) would make a ke
 the account with the same number on region B. Hashing the schema name in as well ends that for good:
 a key verifies only in the schema that made it, whatever the rows say.
 
+The invitation link (``accounts.invitations``) is this generator with a salt and a lifetime of its own.
+
 The other account tokens were reviewed for the same flaw and need nothing here: confirmation keys are
 stored random keys in each schema's table (``ACCOUNT_EMAIL_CONFIRMATION_HMAC = False``); sign-in codes,
 the TOTP secret being set up and the reset key once opened live in the session, which is stored per

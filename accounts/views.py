@@ -1,25 +1,22 @@
-"""Views of a region's site for accounts: the post-signup landing, users and security settings."""
+"""Views of a region's site for accounts: the post-signup landing and security settings (users:
+``accounts.user_views``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from allauth.account.forms import ResetPasswordForm
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
-from django.db import IntegrityError, transaction
+from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import enrolment
 from accounts.access import access
-from accounts.forms import RegionSecurityForm, RegionUserForm, UserRoleForm
+from accounts.forms import RegionSecurityForm
 from accounts.roles import Role
-from accounts.services import create_user, redeem_login_token, set_active, set_role
+from accounts.services import redeem_login_token
 
 ADMIN = [Role.REGION_ADMIN]
 
@@ -70,57 +67,6 @@ def mfa_enrolment(request: HttpRequest, token: str) -> HttpResponse:
 
 # Reachable while the middleware sends a signed-in operator without an authenticator to the activation.
 mfa_enrolment.ikd_mfa_setup = True  # type: ignore[attr-defined]
-
-
-def _send_set_password_email(request: HttpRequest, email: str) -> None:
-    """A new user chooses their own password through allauth's reset flow."""
-    form = ResetPasswordForm(data={"email": email})
-    if form.is_valid():
-        form.save(request)
-
-
-@access(roles=ADMIN)
-@require_http_methods(["GET", "POST"])
-def users(request: HttpRequest) -> HttpResponse:
-    user_model: Any = get_user_model()
-    form = RegionUserForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                user = create_user(
-                    email=form.cleaned_data["email"],
-                    full_name=form.cleaned_data["full_name"],
-                    role=form.cleaned_data["role"],
-                )
-        except IntegrityError:
-            form.add_error("email", _("A user with this email already exists in this region."))
-        else:
-            _send_set_password_email(request, user.email)
-            messages.success(
-                request, _("%(name)s was added and will receive an email to set a password.") % {"name": user}
-            )
-            return redirect("users")
-    context = {"users": user_model.objects.order_by("full_name"), "form": form}
-    return render(request, "accounts/users.html", context)
-
-
-@access(roles=ADMIN)
-@require_http_methods(["POST"])
-def user_update(request: HttpRequest, pk: int) -> HttpResponse:
-    user_model: Any = get_user_model()
-    user = get_object_or_404(user_model, pk=pk)
-    form = UserRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a valid role."))
-    elif user.pk == request.user.pk and (
-        form.cleaned_data["role"] != Role.REGION_ADMIN or not form.cleaned_data["active"]
-    ):
-        messages.error(request, _("You cannot remove your own admin role or deactivate yourself."))
-    else:
-        set_role(user, form.cleaned_data["role"])
-        set_active(user, form.cleaned_data["active"])
-        messages.success(request, _("%(name)s was updated.") % {"name": user})
-    return redirect("users")
 
 
 @access(roles=ADMIN)

@@ -116,6 +116,8 @@ KINDS: dict[str, Any] = {
     "privacy.correction_rejected": _("Correction request closed without a change"),
     "privacy.employee_erased": _("Employee's identity erased"),
     "privacy.retention_applied": _("Retention periods applied"),
+    # assessment.results: how the printed reports look
+    "reports.logo_changed": _("Report logo changed"),
 }
 
 # What an export was, for ``export.personal_data`` (details["what"]).
@@ -125,6 +127,7 @@ EXPORTS: dict[str, Any] = {
     "code_sheet": _("Access-code sheet"),
     "not_started": _("Employees who have not started"),
     "own_result": _("Own result (PDF)"),
+    "employee_report": _("One employee's result (PDF), by an admin"),
     "audit_trail": _("Audit trail"),
     "own_data": _("Own data (employee's copy)"),
 }

@@ -110,6 +110,9 @@ def overview_charts(overview: national.Overview) -> dict[str, SafeString]:
                 _twos([f.mean for f in trend]),
                 title=_("National index by year"),
                 decimal_comma=dc,
+                # The coverage rule (benchmark.coverage): a year on few regions or people stands apart.
+                apart=[f.limited for f in trend],
+                apart_label=_("limited coverage"),
             )
         )
     edges, counts = overview.distribution

@@ -13,7 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 # dimension -> (label, ordered keys with their labels)
 DIMENSIONS: Final[dict[str, tuple[Promise, tuple[tuple[str, Promise | str], ...]]]] = {
-    "status": (_("Employment status"), (("PNS", "PNS"), ("PPPK", "PPPK"))),
+    # The ASN categories; "PPPW" is PPPK Paruh Waktu (part-time PPPK, since 2025). Rounds before CPNS was
+    # kept apart counted CPNS as PNS.
+    "status": (
+        _("Employment status"),
+        (("PNS", "PNS"), ("CPNS", "CPNS"), ("PPPK", "PPPK"), ("PPPW", "PPPK Paruh Waktu")),
+    ),
     "position_type": (
         _("Position type"),
         (("struktural", _("Structural")), ("fungsional", _("Functional")), ("pelaksana", _("Executive"))),

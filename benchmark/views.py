@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import access
 from accounts.roles import Role
-from benchmark import presentation
+from benchmark import coverage, presentation
 from benchmark.services import exporting, national, publishing
 from frontend.downloads import attachment
 
@@ -47,6 +47,9 @@ def portal(request: HttpRequest) -> HttpResponse:
         "segment_tables": presentation.segment_tables(overview),
         "kind_rows": [(presentation.kind_label(f.key), f) for f in overview.kinds],
         "area_rows": list(zip(presentation.area_labels(), overview.national.area_means, strict=False)),
+        "coverage_rule": coverage.rule(),
+        "trend_limited": any(f.limited for f in overview.trend),
+        "segments_limited": any(f.limited for figures in overview.segments.values() for f in figures),
     }
     return render(request, "benchmark/portal.html", context)
 
@@ -77,6 +80,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "simulated": any(r.simulated for r in rows),
         "provisional": sum(1 for r in rows if r.provisional),
         "calibrated": bool(rows),
+        "coverage_rule": coverage.rule(),
     }
     return render(request, "benchmark/ranking.html", context)
 
@@ -132,5 +136,6 @@ def region_profile(request: HttpRequest, code: str) -> HttpResponse:
             1 for p in profile.publications if (p["parameters"] or {}).get("status") != "calibrated"
         ),
         "calibrated": bool(profile.publications),
+        "coverage_rule": coverage.rule(),
     }
     return render(request, "benchmark/region.html", context)

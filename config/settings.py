@@ -123,6 +123,7 @@ DEPLOY_COMMANDS = ["prepare_provisioning", "load_instrument"]
 # Callables (dotted paths) that add each app's demo data to the demo region; see seed_demo.
 DEMO_SEEDERS: list[str] = [
     "assessment.people.demo.seed",
+    "accounts.demo.seed",  # a unit coordinator of two of the units just made
     "assessment.rounds.demo.seed",
     "assessment.results.demo.seed",
     "assessment.results.demo.seed_benchmark",

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts import signin
+from accounts import signin, user_views
 from accounts import views as accounts
 from assessment.instrument import views as instrument
 from audit import views as audit
@@ -11,8 +11,11 @@ from frontend import views as frontend
 urlpatterns = [
     path("", frontend.region_dashboard, name="home"),
     path("masuk/token/<str:token>/", accounts.login_token, name="login_token"),
-    path("pengguna/", accounts.users, name="users"),
-    path("pengguna/<int:pk>/", accounts.user_update, name="user_update"),
+    path("pengguna/", user_views.users, name="users"),
+    path("pengguna/<int:pk>/", user_views.user_edit, name="user_update"),
+    path("pengguna/impor/", user_views.user_import_view, name="user_import"),
+    path("pengguna/impor/templat.xlsx", user_views.user_import_template, name="user_import_template"),
+    path("akun/undangan/<str:token>/", user_views.invitation, name="invitation"),
     path("pengaturan/keamanan/", accounts.security, name="security"),
     path("jejak-audit/", audit.region_trail, name="audit_trail"),
     path("jejak-audit/unduh.<str:fmt>", audit.region_export, name="audit_export"),

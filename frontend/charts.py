@@ -368,7 +368,8 @@ def area_bars(
             text += f" (rentang {_num(min(a, b), dc)}–{_num(max(a, b), dc)})"
         if _ok(r):
             pr = _n(x(r))
-            tick = f"M{pr},{_n(by - 4)} V{_n(by + bar_h + 4)}"
+            # From just above the bar: higher, it would reach the descenders of the label above it.
+            tick = f"M{pr},{_n(by - 1.5)} V{_n(by + bar_h + 4)}"
             rows.append(
                 f'<path d="{tick}" stroke="#fff" stroke-width="6"/>'
                 f'<path class="reference" d="{tick}" stroke="{REFERENCE}" stroke-width="3"/>'
@@ -698,9 +699,12 @@ def ranked_intervals(
     ref_desc = ""
     if _ok(reference):
         pr = _n(x(reference))
+        # Drawn in each row's band of dots only, never through the row labels and values above them.
+        bands = " ".join(
+            f"M{pr},{_n(first + i * row_h + 17)} V{_n(first + i * row_h + 31)}" for i in range(n)
+        )
         out.append(
-            f'<line class="reference" x1="{pr}" y1="{_n(first)}" x2="{pr}" y2="{_n(bottom)}" stroke="{REFERENCE}" '
-            'stroke-width="2" stroke-dasharray="4 2"/>'
+            f'<path class="reference" d="{bands}" stroke="{REFERENCE}" stroke-width="2" stroke-dasharray="4 2"/>'
         )
         text = f"{reference_label or 'pembanding'} {_num(reference, dc)}"
         out.append(_reference_legend(MARGIN, y + 14, text, dashed=True))
@@ -718,11 +722,17 @@ def trend(
     title: str,
     scale: tuple[float, float] = (1.0, 4.0),
     decimal_comma: bool = True,
+    apart: Sequence[bool] | None = None,
+    apart_label: str = "",
 ) -> str:
-    """A line with a labelled point per period; the line breaks where a period has no value ("–")."""
+    """A line with a labelled point per period; the line breaks where a period has no value ("–").
+    Periods flagged in ``apart`` (not comparable, e.g. limited coverage) are drawn as hollow points that
+    no line touches, and ``apart_label`` is added to their label."""
     if not labels:
         return _empty("trend", title)
     _check_len("values", values, len(labels))
+    flags = list(apart) if apart is not None else [False] * len(labels)
+    _check_len("apart", flags, len(labels))
     lo, hi = _check_scale(scale)
     dc = decimal_comma
     head, top = _heading(title)
@@ -748,31 +758,38 @@ def trend(
             f"{_tick(k, dc)}</text>"
         )
     path, pen = [], "M"
-    for px, v in zip(xs, values, strict=True):
-        if _ok(v):
+    for px, v, alone in zip(xs, values, flags, strict=True):
+        if _ok(v) and not alone:
             path.append(f"{pen}{_n(px)},{_n(y(v))}")
             pen = "L"
         else:
-            pen = "M"  # a gap, not a line drawn through the missing period
+            pen = "M"  # a gap, not a line drawn through the missing (or not comparable) period
     if path:
         out.append(f'<path d="{" ".join(path)}" stroke="{PRIMARY}" stroke-width="2.5" fill="none"/>')
 
     room = (step if len(labels) > 1 else x1 - x0) - 4
     desc = []
-    for px, v, label in zip(xs, values, labels, strict=True):
+    for px, v, label, alone in zip(xs, values, labels, flags, strict=True):
+        shown = f"{label} ({apart_label})" if alone and apart_label else label
         out.append(
-            _label(px, bottom + 18, _wrap(label, max(room, 40), size=SMALL), size=SMALL, anchor="middle")
+            _label(px, bottom + 18, _wrap(shown, max(room, 40), size=SMALL), size=SMALL, anchor="middle")
         )
         if _ok(v):
-            out.append(
-                f'<circle class="dot" cx="{_n(px)}" cy="{_n(y(v))}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>'
-            )
-            out.append(_value_text(px, y(v) - 10, _num(v, dc), anchor="middle"))
-            desc.append(f"{label}: {_num(v, dc)}")
+            if alone:
+                out.append(
+                    f'<circle class="dot dot-apart" cx="{_n(px)}" cy="{_n(y(v))}" r="4.5" fill="#fff" '
+                    f'stroke="{PRIMARY}" stroke-width="2" stroke-dasharray="2 1.5"/>'
+                )
+            else:
+                out.append(
+                    f'<circle class="dot" cx="{_n(px)}" cy="{_n(y(v))}" r="4.5" fill="{PRIMARY}" stroke="#fff"/>'
+                )
+            out.append(_value_text(px, y(v) - 10, _num(v, dc), anchor="middle", bold=not alone))
+            desc.append(f"{shown}: {_num(v, dc)}")
         else:
             out.append(
                 f'<text class="missing" x="{_n(px)}" y="{_n(bottom - 8)}" text-anchor="middle">{MISSING}</text>'
             )
             desc.append(f"{label}: {MISSING}")
-    uid = _uid("trend", title, labels, values, scale, dc)
+    uid = _uid("trend", title, labels, values, scale, dc, flags, apart_label)
     return _svg(uid, WIDTH, bottom + 18 + 2 * (SMALL + 3) + 4, title, "; ".join(desc), "".join(out))

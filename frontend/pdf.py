@@ -20,6 +20,14 @@ therefore never reach ``Paragraph`` as markup.  So, for every document:
 
 Only this module makes ``Paragraph`` objects (``tests/frontend/test_pdf_injection.py`` checks the
 source tree), so a fix to how text enters a PDF lands here once.
+
+Numbers are printed the Indonesian way, as the pages show them: ``decimal(1.475)`` is ``1,48``,
+``integer(10303)`` is ``10.303``, ``rupiah(7500000)`` is ``Rp 7.500.000``.  Documents are in Indonesian
+whatever the reader's page language: they are printed and filed.
+
+``cell(value)`` makes a table cell that wraps inside its column (a ``str`` cell is drawn on one line
+and runs into the next column when it is long); ``tests/frontend/test_pdf_layout.py`` renders every
+document the product makes and checks that no two words overlap.
 """
 
 from __future__ import annotations
@@ -30,12 +38,30 @@ from html import escape
 from typing import Any
 
 from reportlab import rl_config
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate
 
-__all__ = ["FOOTER", "Markup", "build", "markup", "paragraph", "text"]
+__all__ = [
+    "CELL",
+    "CELL_BOLD",
+    "CELL_RIGHT",
+    "FOOTER",
+    "Markup",
+    "build",
+    "cell",
+    "decimal",
+    "image",
+    "integer",
+    "markup",
+    "paragraph",
+    "percent",
+    "rupiah",
+    "text",
+]
 
 FOOTER = "Indeks Kompetensi Digital ASN (IKD)"
 
@@ -82,6 +108,53 @@ def paragraph(content: str, style: ParagraphStyle) -> Paragraph:
         _check(content)
         return Paragraph(str(content), style)
     return Paragraph(text(content), style)
+
+
+# Table cells: 8 pt on a 10 pt leading, so wrapped lines never touch.
+CELL = ParagraphStyle("ikd-cell", fontName="Helvetica", fontSize=8, leading=10)
+CELL_BOLD = ParagraphStyle("ikd-cell-bold", parent=CELL, fontName="Helvetica-Bold")
+CELL_RIGHT = ParagraphStyle("ikd-cell-right", parent=CELL, alignment=TA_RIGHT)
+MISSING = "–"
+_SWAP_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def cell(value: object, style: ParagraphStyle = CELL) -> Paragraph:
+    """A table cell that wraps within its column's width; ``value`` is text (``Markup`` as markup)."""
+    return paragraph(value if isinstance(value, str) else str(value), style)
+
+
+def decimal(value: float | None, digits: int = 2) -> str:
+    """``1,48``: a decimal comma and thousands points; ``–`` for no value; never ``-0,00``."""
+    if value is None or value != value:  # None or NaN
+        return MISSING
+    formatted = f"{value:,.{digits}f}"
+    if formatted.lstrip("-").strip("0.,") == "":
+        formatted = formatted.lstrip("-")
+    return formatted.translate(_SWAP_SEPARATORS)
+
+
+def integer(value: int | None) -> str:
+    """``10.303``: a count with Indonesian thousands points."""
+    return MISSING if value is None else f"{value:,}".replace(",", ".")
+
+
+def rupiah(value: int | None) -> str:
+    """``Rp 7.500.000``."""
+    return MISSING if value is None else f"Rp {integer(value)}"
+
+
+def percent(share: float | None, digits: int = 0) -> str:
+    """``82%`` from ``0.824``; ``82,4%`` with one digit."""
+    return MISSING if share is None else f"{decimal(share * 100, digits)}%"
+
+
+def image(data: bytes, max_width: float, max_height: float) -> Image:
+    """An image from bytes the app holds (a region's checked logo), scaled to fit the box; never a
+    path or URL, which stay refused (``rl_config`` above)."""
+    reader = ImageReader(io.BytesIO(data))
+    width, height = reader.getSize()
+    scale = min(max_width / width, max_height / height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
 
 
 def _footer(canvas: Any, document: Any) -> None:

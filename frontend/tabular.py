@@ -48,14 +48,18 @@ from openpyxl.utils import get_column_letter
 
 __all__ = [
     "HEADER_SCAN_ROWS",
+    "PREFERRED_SHEET",
     "Cell",
     "Formula",
     "Table",
     "TableError",
+    "header_columns",
     "header_key",
     "neutralise",
     "read_table",
+    "table_from_rows",
     "template_xlsx",
+    "unsupported_file",
     "write_csv",
     "write_xlsx",
 ]
@@ -320,6 +324,39 @@ def _build_table(
         header_row=header.row,
         ignored_headers=header.ignored,
     )
+
+
+def table_from_rows(
+    rows: Iterator[tuple[int, Sequence[object]]],
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+    *,
+    max_rows: int,
+    where: str = "",
+) -> Table:
+    """``read_table``'s header matching, value cleaning and messages over rows a caller read itself
+    (``(row number, values)``, values as openpyxl gives them), for a reader with limits of its own
+    (``assessment.people.services.reading``). ``where`` ends the messages (" pada lembar 'X'")."""
+    return _build_table(rows, _make_spec(columns, required), max_rows, where)
+
+
+def header_columns(
+    head: Sequence[tuple[int, Sequence[object]]],
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+) -> list[int] | None:
+    """The 0-based indexes of the known columns of the header ``read_table`` would find among the first
+    rows ``head`` (a duplicate's too), or None when there is none: a reader then reads only up to the
+    last of them, so that a cell far to the right costs nothing."""
+    header = _find_header(head, _make_spec(columns, required))
+    if header is None or not header.found:
+        return None
+    return sorted(index for indexes in header.found.values() for index in indexes)
+
+
+def unsupported_file(detail: str) -> TableError:
+    """The refusal of a file that is not a register workbook or CSV (``detail`` says what it is)."""
+    return _unsupported(detail)
 
 
 # XLSX ---------------------------------------------------------------------------------------------

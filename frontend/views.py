@@ -9,9 +9,11 @@ from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.access import access
 from accounts.roles import Role
+from frontend import checklist
 from tenants.models import Region
 from tenants.schemas import current_schema
 
@@ -32,16 +34,23 @@ def terms(request: HttpRequest) -> HttpResponse:
 @access(login=True)
 def region_dashboard(request: HttpRequest) -> HttpResponse:
     region = request.region  # type: ignore[attr-defined]
+    is_admin = request.user.role == Role.REGION_ADMIN  # type: ignore[union-attr]
+    is_staff = is_admin or request.user.role == Role.UNIT_COORDINATOR  # type: ignore[union-attr]
     user_model: Any = get_user_model()
     counts = dict(user_model.objects.filter(is_active=True).values_list("role").annotate(n=Count("id")))
-    role_labels = dict(Role.choices)
+    # Accounts, by who holds them; employees in the register are counted by the checklist (they get an
+    # account only when a round is scheduled, so the two numbers differ and each says what it counts).
+    account_labels = {
+        Role.REGION_ADMIN: _("admin accounts"),
+        Role.UNIT_COORDINATOR: _("coordinator accounts"),
+        Role.EMPLOYEE: _("employee accounts (made when a round is scheduled)"),
+    }
     context = {
         "region": region,
-        "users_by_role": [
-            (role_labels[role], counts.get(role, 0))
-            for role in (Role.REGION_ADMIN, Role.UNIT_COORDINATOR, Role.EMPLOYEE)
-        ],
-        "is_admin": request.user.role == Role.REGION_ADMIN,  # type: ignore[union-attr]
+        "accounts": [(label, counts.get(role, 0)) for role, label in account_labels.items()],
+        "status_explanation": checklist.explain_region_status(region),
+        "is_admin": is_admin,
+        "checklist": checklist.build() if is_staff else None,
     }
     return render(request, "frontend/dashboard.html", context)
 

@@ -140,20 +140,23 @@ def test_user_creation_role_change_and_deactivation_on_the_users_page(
     # Employee accounts are made by the thousand when rounds are scheduled: their creation is not an
     # event; what the admin does with them is.
     assert events(region_a.schema_name, "user.created", subject_id=str(user.pk)) == []
-    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator", "active": "on"})
-    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator", "active": "on"})  # no change
-    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator"})  # deactivated
+    with schema_context(region_a.schema_name):
+        unit = units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas").pk
+    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator", "active": "on", "units": [unit]})
+    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator", "active": "on", "units": [unit]})
+    client.post(f"/pengguna/{user.pk}/", {"role": "unit_coordinator", "units": [unit]})  # deactivated
     client.post(
         "/pengguna/", {"email": "admin2@samarindakota.go.id", "full_name": "Eka", "role": "region_admin"}
     )
 
     about_user = events(region_a.schema_name, subject_type="user", subject_id=str(user.pk))
-    assert [e.kind for e in about_user] == ["user.role_changed", "user.deactivated"]
+    assert [e.kind for e in about_user] == ["user.role_changed", "user.coordinator_units", "user.deactivated"]
     role_change = about_user[0]
     assert role_change.details == {"old": "employee", "new": "unit_coordinator"}
     assert (role_change.actor, role_change.actor_id, role_change.ip) == (admin.email, admin.pk, "127.0.0.1")
     assert role_change.subject == "koordinator@samarindakota.go.id"
-    assert about_user[1].request_id != role_change.request_id  # one id per request
+    assert about_user[1].request_id == role_change.request_id  # the same form
+    assert about_user[2].request_id != role_change.request_id  # one id per request
     [created] = events(region_a.schema_name, "user.created", subject="admin2@samarindakota.go.id")
     assert created.actor == admin.email
     assert created.details == {"role": "region_admin"}
@@ -309,10 +312,12 @@ def test_publishing_and_withdrawal_on_the_benchmark_page_are_recorded(
     round_ = open_round(staffed, admin)
     Round.objects.filter(pk=round_.pk).update(state=Round.State.PUBLISHED)
     monkeypatch.setattr(publishing, "figures_of_round", lambda *args, **kwargs: None)
-    monkeypatch.setattr(publishing.benchmark, "publish", lambda figures: type("P", (), {"participants": 42}))
+    monkeypatch.setattr(
+        publishing.benchmark, "publish", lambda figures, **kwargs: type("P", (), {"participants": 42})
+    )
     monkeypatch.setattr(publishing.benchmark, "withdraw", lambda code, key: True)
     client = sign_in(HOST_A, admin)
-    assert client.post(f"/tolok-ukur/ronde/{round_.pk}/kirim/").status_code == 302
+    assert client.post(f"/tolok-ukur/ronde/{round_.pk}/kirim/", {"confirm": "on"}).status_code == 302
     assert client.post(f"/tolok-ukur/ronde/{round_.pk}/tarik/").status_code == 302
     [published] = events(staffed.schema_name, "benchmark.published", subject_id=str(round_.pk))
     [withdrawn] = events(staffed.schema_name, "benchmark.withdrawn", subject_id=str(round_.pk))

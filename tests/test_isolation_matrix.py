@@ -90,7 +90,7 @@ class UnknownParameter(LookupError):
 
 
 # int parameters: by name, else by the path segment before ``<int:pk>``.
-_INT_BY_NAME = {"unit_id": "unit", "participant_id": "participant"}
+_INT_BY_NAME = {"unit_id": "unit", "participant_id": "participant", "employee_id": "employee"}
 _INT_BY_WORD = {
     "pengguna": "user",
     "unit": "unit",
@@ -230,7 +230,7 @@ def build_region_b(region: Any) -> RegionB:
     from assessment.people import demo as people_demo
     from assessment.people.models import Employee, ImportJob, WorkUnit
     from assessment.results.models import Score, TrainingCourse
-    from assessment.results.services import catalogue, closing, scoring, simulation
+    from assessment.results.services import catalogue, closing, publishing, scoring, simulation
     from assessment.rounds.models import Participant, Round
     from assessment.rounds.services import codes, lifecycle
     from tests.assessment.rounds.conftest import open_round
@@ -254,7 +254,8 @@ def build_region_b(region: Any) -> RegionB:
         simulation.simulate_attempts(round_, takers, seed=7)
         round_ = lifecycle.transition(Round.objects.get(pk=round_.pk), Round.State.CLOSED, admin)
         scoring.score_round(round_)
-        round_ = closing.change_state(round_, Round.State.PUBLISHED, admin)  # and to the benchmark
+        round_ = closing.change_state(round_, Round.State.PUBLISHED, admin)
+        publishing.publish_round(round_)  # the region's explicit step: its aggregates to the benchmark
         unit_id = (
             Score.objects.filter(round=round_)
             .values("unit_id")

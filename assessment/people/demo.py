@@ -75,9 +75,15 @@ def generate_rows(count: int, seed: int = 6402) -> Iterator[list[str]]:
             if nip not in taken:
                 taken.add(nip)
                 break
+        # CPNS (appointed within the last year or so) and PPPK Paruh Waktu, without another random draw, so
+        # that the rest of the generated register stays as it was.
+        if status == "PNS" and appointed[0] >= 2024:
+            status = "CPNS"
+        elif status == "PPPK" and serial % 4 == 0:
+            status = "PPPK Paruh Waktu"
         ptype = rng.choices(["struktural", "fungsional", "pelaksana"], weights=[8, 52, 40])[0]
         title = rng.choice(positions[unit["code"]][ptype])
-        rank = rng.choice(PNS_RANKS) if status == "PNS" else rng.choice(PPPK_GRADES)
+        rank = rng.choice(PNS_RANKS) if status in {"PNS", "CPNS"} else rng.choice(PPPK_GRADES)
         email = f"{first.lower()}.{nip[-6:]}@kukarkab.go.id" if rng.random() < 0.7 else ""
         phone = f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}" if rng.random() < 0.85 else ""
         yield [

@@ -42,7 +42,7 @@ class EmployeeForm(forms.Form):
         label=_("Rank (golongan) or grade"),
         max_length=10,
         required=False,
-        help_text=_("PNS: I/a to IV/e. PPPK: I to XVII."),
+        help_text=_("PNS and CPNS: I/a to IV/e. PPPK and PPPK Paruh Waktu: I to XVII."),
     )
     education = forms.ChoiceField(
         label=_("Education"), choices=[("", "—")] + [(e, e) for e in EDUCATION_LEVELS], required=False

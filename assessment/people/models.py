@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,8 +63,13 @@ class Employee(models.Model):
         PELAKSANA = "pelaksana", _("Executive (pelaksana)")
 
     class Status(models.TextChoices):
+        """The ASN categories (UU 20/2023 and the 2025 part-time PPPK). Codes fit four characters, the
+        width results keep a person's status in (``results.Score.status``)."""
+
         PNS = "PNS", _("Civil servant (PNS)")
+        CPNS = "CPNS", _("Civil servant candidate (CPNS)")
         PPPK = "PPPK", _("Contract civil servant (PPPK)")
+        PPPK_PARUH_WAKTU = "PPPW", _("Part-time contract civil servant (PPPK Paruh Waktu)")
 
     class Sex(models.TextChoices):
         MALE = "L", _("Male")
@@ -102,6 +108,20 @@ class Employee(models.Model):
     def __str__(self) -> str:
         return f"{self.full_name} ({self.nip})"
 
+    @property
+    def status_name(self) -> str:
+        """The status as registers write it: PNS, CPNS, PPPK, PPPK Paruh Waktu."""
+        return STATUS_NAMES.get(self.employment_status, self.employment_status)
+
+
+# The names used in files (import, export) and tables; the same in every language.
+STATUS_NAMES: dict[str, str] = {
+    Employee.Status.PNS: "PNS",
+    Employee.Status.CPNS: "CPNS",
+    Employee.Status.PPPK: "PPPK",
+    Employee.Status.PPPK_PARUH_WAKTU: "PPPK Paruh Waktu",
+}
+
 
 class ImportJob(models.Model):
     """One upload of the staff register: checked (dry run) first, then committed; both by Celery tasks."""
@@ -109,6 +129,7 @@ class ImportJob(models.Model):
     class State(models.TextChoices):
         CHECKING = "checking", _("Checking")
         CHECKED = "checked", _("Checked")
+        STALE = "stale", _("Register changed since the check")
         REJECTED = "rejected", _("Has errors")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
@@ -117,7 +138,7 @@ class ImportJob(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     filename = models.CharField(max_length=255)
-    content = models.BinaryField()  # kept until committed, so the worker reads exactly what was checked
+    content = models.BinaryField()  # the upload, until its check is over (the save reads staged rows)
     create_units = models.BooleanField(default=False)
     deactivate_missing = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices)
@@ -129,9 +150,45 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The register as the check saw it (services/staging.py): the save applies the staged rows only if the
+    # register still has this fingerprint.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    check_started_at = models.DateTimeField(default=timezone.now)  # the upload's check, or a re-check's
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.get_state_display()})"
+
+
+class StagedRow(models.Model):
+    """One checked row of an import job, normalised, with what saving it does (services/staging.py).
+
+    The check writes these; the save applies them in SQL without reading the file again. ``action`` is
+    "new", "changed" (``employee_id`` the row it updates), "unchanged", or "deactivate" (an employee
+    missing from a complete register; only ``employee_id`` is set)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="staged_rows")
+    row = models.PositiveIntegerField()  # the row number in the file (0 for "deactivate")
+    action = models.CharField(max_length=10)
+    employee_id = models.BigIntegerField(null=True)
+    unit_id = models.BigIntegerField(null=True)  # null: a unit the save creates (``unit``)
+    unit = models.CharField(max_length=200, blank=True)  # as written in the file
+    nip = models.CharField(max_length=18, blank=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    position_title = models.CharField(max_length=200, blank=True)
+    position_type = models.CharField(max_length=12, blank=True)
+    employment_status = models.CharField(max_length=4, blank=True)
+    rank = models.CharField(max_length=10, blank=True)
+    education = models.CharField(max_length=10, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True)
+    email = models.CharField(max_length=254, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "action"])]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} row {self.row}: {self.action}"

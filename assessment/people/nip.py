@@ -259,17 +259,20 @@ def validate_nip(
     sex: str | None = None,
     today: date | None = None,
 ) -> NipInfo | None:
-    """Check a NIP for an employee of ``status`` ("PNS" or "PPPK").
+    """Check a NIP for an employee of ``status`` (the codes of ``Employee.Status``).
 
-    PNS: the full layout, and the birth date and sex when given must match the NIP (codes
-    ``birth_date_mismatch`` and ``sex_mismatch``).  PPPK: 18 digits only; returns ``None``.
+    PNS and CPNS (a CPNS gets the NIP they keep): the full layout, and the birth date and sex when given
+    must match the NIP (codes ``birth_date_mismatch`` and ``sex_mismatch``).  PPPK and PPPK Paruh Waktu
+    ("PPPW"): an NI PPPK, 18 digits only; returns ``None``.
     """
     kind = str(status or "").strip().upper()
-    if kind == "PPPK":
+    if kind in {"PPPK", "PPPW"}:
         normalise_nip(nip)
         return None
-    if kind != "PNS":
-        raise NipError("status", f"Status kepegawaian harus PNS atau PPPK (tertulis {status}).")
+    if kind not in {"PNS", "CPNS"}:
+        raise NipError(
+            "status", f"Status kepegawaian harus PNS, CPNS, PPPK atau PPPK Paruh Waktu (tertulis {status})."
+        )
 
     info = parse_pns_nip(nip, today=today)
     if birth_date is not None:

@@ -13,5 +13,6 @@ urlpatterns = [
     path("pegawai/impor/templat.xlsx", views.import_template, name="import_template"),
     path("pegawai/impor/<uuid:pk>/", views.import_detail, name="import_detail"),
     path("pegawai/impor/<uuid:pk>/simpan/", views.import_commit, name="import_commit"),
+    path("pegawai/impor/<uuid:pk>/periksa-ulang/", views.import_recheck, name="import_recheck"),
     path("pegawai/impor/<uuid:pk>/status/", views.import_status, name="import_status"),
 ]

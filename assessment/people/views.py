@@ -5,21 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access
 from accounts.roles import Role
 from assessment.people.forms import EmployeeForm, ImportForm, UnitForm
-from assessment.people.models import Employee, ImportJob, WorkUnit
+from assessment.people.models import STATUS_NAMES, Employee, ImportJob, WorkUnit
+from assessment.people.services import coordinators, importing, units
 from assessment.people.services import employees as register
-from assessment.people.services import importing, units
 from assessment.people.tasks import CHECK_LOST_AFTER, check_import, commit_import, progress_key
+from assessment.results import person_report
 from audit import services as audit_trail
 from frontend.downloads import CSV, XLSX, attachment
 
@@ -60,7 +63,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     visible = _visible_units(request)
     if visible is not None:
         qs = qs.filter(pk__in=visible)
-    tree = _as_tree(list(qs.select_related("parent").order_by("name")))
+    coordinated_by = Prefetch("coordinators", queryset=get_user_model().objects.order_by("full_name"))
+    tree = _as_tree(list(qs.select_related("parent").prefetch_related(coordinated_by).order_by("name")))
     return render(request, "people/units.html", {"tree": tree, "form": form, "show_retired": show_retired})
 
 
@@ -92,6 +96,8 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
+            if action in {"add_coordinator", "remove_coordinator"}:
+                return _change_coordinator(request, unit, action)
             if action == "retire":
                 units.retire_unit(unit)
                 messages.success(request, _("%(unit)s was retired; its history is kept.") % {"unit": unit})
@@ -106,8 +112,39 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("unit_list")
         except units.UnitError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
-    context = {"unit": unit, "form": form, "employees": unit.employees.filter(is_active=True).count()}
+    context = {
+        "unit": unit,
+        "form": form,
+        "employees": unit.employees.filter(is_active=True).count(),
+        "results": person_report.unit_results(unit.pk),  # links to each employee's report
+        "coordinators": unit.coordinators.order_by("full_name"),
+        "candidates": get_user_model()
+        .objects.filter(role=Role.UNIT_COORDINATOR, is_active=True)
+        .exclude(coordinated_units=unit)
+        .order_by("full_name"),
+    }
     return render(request, "people/unit_edit.html", context)
+
+
+def _change_coordinator(request: HttpRequest, unit: WorkUnit, action: str) -> HttpResponse:
+    """Give the unit to a coordinator, or take it from one (the users page does the same per user)."""
+    user_id = request.POST.get("user", "")
+    user = get_user_model().objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+    if user is None:
+        messages.error(request, _("Choose a coordinator."))
+    elif action == "remove_coordinator":
+        coordinators.remove_coordinator(unit, user)
+        messages.success(
+            request, _("%(name)s no longer coordinates %(unit)s.") % {"name": user, "unit": unit}
+        )
+    else:
+        try:
+            coordinators.add_coordinator(unit, user)
+        except coordinators.CoordinatorError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(name)s now coordinates %(unit)s.") % {"name": user, "unit": unit})
+    return redirect("unit_edit", pk=unit.pk)
 
 
 @access(roles=STAFF)
@@ -118,6 +155,8 @@ def employee_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     active = request.GET.get("active", "active")
     visible = _visible_units(request)
+    if unit is not None and visible is not None and not visible.filter(pk=unit.pk).exists():
+        raise Http404  # another unit's people: as if it did not exist
     qs = register.search(query, unit, status, active, units=visible)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     context = {
@@ -129,6 +168,7 @@ def employee_list(request: HttpRequest) -> HttpResponse:
         "units": (visible if visible is not None else WorkUnit.objects.all()).order_by("name"),
         "total": Employee.objects.filter(is_active=True).count() if visible is None else qs.count(),
         "is_admin": visible is None,
+        "statuses": list(STATUS_NAMES.items()),
         "querystring": request.GET.urlencode(),
     }
     return render(request, "people/employees.html", context)
@@ -228,6 +268,25 @@ def import_commit(request: HttpRequest, pk: str) -> HttpResponse:
         return redirect("import_detail", pk=job.pk)
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
     commit_import.delay(str(job.pk))
+    return redirect("import_detail", pk=job.pk)
+
+
+@access(roles=ADMIN)
+@require_POST
+def import_recheck(request: HttpRequest, pk: str) -> HttpResponse:
+    """Compare a checked file's rows with the register again, after the register changed (no upload)."""
+    job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
+    if job.state != ImportJob.State.STALE:
+        return redirect("import_detail", pk=job.pk)
+    if importing.checking_elsewhere(lost_after=CHECK_LOST_AFTER):
+        messages.error(
+            request, _("Another file is still being checked. Wait until its check is done, then try again.")
+        )
+        return redirect("import_detail", pk=job.pk)
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.STALE).update(
+        state=ImportJob.State.CHECKING, check_started_at=timezone.now()
+    )
+    check_import.delay(str(job.pk))
     return redirect("import_detail", pk=job.pk)
 
 

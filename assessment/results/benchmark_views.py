@@ -1,10 +1,12 @@
-"""A region's own benchmark page: where it stands among regions, its publications, its naming choice."""
+"""A region's own benchmark page (where it stands among regions, its publications, its naming choice) and the
+explicit step that sends a round to the national benchmark or withdraws it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from accounts.access import access
 from accounts.roles import Role
 from assessment.results.services import publishing
 from assessment.rounds.models import Round
-from benchmark import presentation
+from benchmark import coverage, presentation
 from benchmark.models import Naming, Publication
 from benchmark.services import national
 from benchmark.services import publishing as benchmark
@@ -52,13 +54,16 @@ def _standing(region: Any, latest: Publication) -> dict[str, Any]:
         "simulated": any(r.simulated for r in rows),
         "provisional": sum(1 for r in rows if r.provisional),
         "calibrated": bool(rows),
+        "coverage_rule": coverage.rule(),
     }
 
 
 @access(roles=STAFF)
 def region_benchmark(request: HttpRequest) -> HttpResponse:
     region = request.region  # type: ignore[attr-defined]
-    publications = list(Publication.objects.filter(region_code=region.code).order_by("-held_on"))
+    # Its own rounds only: figures published under its code by another source (the demo's simulated
+    # stand-ins) are not "your region" (issue 15).
+    publications = publishing.own_publications(region)
     keys = {p.round_key: p for p in publications}
     rounds = [
         (r, keys.get(publishing.round_key(r)))
@@ -94,6 +99,13 @@ def benchmark_naming(request: HttpRequest) -> HttpResponse:
     return redirect("region_benchmark")
 
 
+def _back(request: HttpRequest, round_: Round) -> HttpResponse:
+    """Back to where the admin acted: the round's results page or the benchmark page."""
+    if request.POST.get("back") == "results":
+        return redirect("results_round", pk=round_.pk)
+    return redirect("region_benchmark")
+
+
 @access(roles=ADMIN)
 @require_http_methods(["POST"])
 def benchmark_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
@@ -102,22 +114,49 @@ def benchmark_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The round's figures were withdrawn from the national benchmark."))
     else:
         messages.info(request, _("This round has no figures in the national benchmark."))
-    return redirect("region_benchmark")
+    return _back(request, round_)
 
 
 @access(roles=ADMIN)
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "POST"])
 def benchmark_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    round_ = get_object_or_404(Round, pk=pk)
-    try:
-        publishing.publish_round(round_)
-    except publishing.PublishingError as error:
-        messages.error(
-            request,
-            _("The figures could not be sent to the national benchmark: %(reason)s") % {"reason": error},
-        )
-    else:
+    """The explicit step: what is sent, who sees it and how to withdraw it, then the admin's confirmation.
+    Only an announced round; a region not approved yet reads the page but cannot send."""
+    round_ = get_object_or_404(Round, pk=pk, state=Round.State.PUBLISHED)
+    region = request.region  # type: ignore[attr-defined]
+    if request.method == "POST":
+        if request.POST.get("confirm") != "on":
+            messages.error(
+                request,
+                _("Tick the box to confirm that the region agrees to send this round's figures."),
+            )
+            return redirect("benchmark_publish", pk=round_.pk)
+        try:
+            publication = publishing.publish_round(round_)
+        except publishing.PublishingError as error:
+            messages.error(
+                request,
+                _("The figures could not be sent to the national benchmark: %(reason)s") % {"reason": error},
+            )
+            return redirect("benchmark_publish", pk=round_.pk)
         messages.success(
-            request, _("The round's figures are in the national benchmark (they replace earlier ones).")
+            request,
+            _(
+                "The round's figures are in the national benchmark (%(n)s participants); they replace any "
+                "sent before. You can withdraw them at any time."
+            )
+            % {"n": intcomma(publication.participants or 0)},
         )
-    return redirect("region_benchmark")
+        return redirect("results_round", pk=round_.pk)
+    refusal = approval.publish_refusal(region)
+    preview = publishing.preview_round(round_)
+    context = {
+        "round": round_,
+        "region": region,
+        "publication": publishing.publication_of(round_),
+        "preview": preview,
+        "cells": presentation.cell_tables(preview.figures) if preview.figures else [],
+        "publish_refusal": refusal,
+        "named": benchmark.is_named(region.code),
+    }
+    return render(request, "results/benchmark_send.html", context)

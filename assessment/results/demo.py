@@ -7,7 +7,7 @@ from typing import Any
 
 from assessment.instrument.models import ItemBank
 from assessment.results.models import Aggregate, Score
-from assessment.results.services import benchmark_simulation, catalogue
+from assessment.results.services import benchmark_simulation, catalogue, publishing
 from assessment.results.services.demo_round import simulate_past_round
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import codes
@@ -25,6 +25,9 @@ def seed(region: Any, stdout: Any = None) -> None:
     round_ = Round.objects.filter(name=NAME).first()
     if round_ is None:
         round_ = simulate_past_round(NAME, date(2023, 8, 15), region.tzinfo, TAKERS)
+        # Announcing sent nothing nationally: the region's explicit step sends the round to the benchmark,
+        # as its admin does on the round's results page (only on creation: a withdrawal stays withdrawn).
+        publishing.publish_round(round_, simulated=True)
     figures = Aggregate.objects.filter(round=round_, dimension="region").first()
     if stdout is not None and figures is not None:
         areas = ", ".join(f"{v:.2f}" for v in figures.area_means)
@@ -42,7 +45,7 @@ def seed(region: Any, stdout: Any = None) -> None:
 
 def seed_benchmark(region: Any, stdout: Any = None) -> None:
     """Simulated rounds of other regions in the national benchmark (Kukar's own 2023 round is there
-    already: publishing it sent its aggregates). Skipped when they exist."""
+    already: ``seed`` sent it through the region's publishing step). Skipped when they exist."""
     if benchmark_simulation.simulated_count():
         return
     bank = ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first()

@@ -135,3 +135,23 @@ class TrainingCourse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+
+class ReportSettings(models.Model):
+    """How the region's printed reports look: one row (pk 1), absent until an admin sets a logo.
+
+    The logo lives in the region's schema, as a checked and re-encoded PNG in the row itself: web
+    processes are stateless behind a load balancer (no shared media folder), the image is small
+    (``assessment.results.logo``), and it is gone with the region. The platform's ``tenants`` app
+    knows nothing of reports, so the setting is not a field of ``Region``."""
+
+    logo_png = models.BinaryField(_("logo"), blank=True, default=b"")
+    logo_name = models.CharField(max_length=200, blank=True)  # the uploaded file's name, to show
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("report settings")
+        verbose_name_plural = _("report settings")
+
+    def __str__(self) -> str:
+        return self.logo_name or "-"

@@ -44,6 +44,7 @@ shows the real change.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -200,6 +201,13 @@ class _Catalogue:
         self.min_jp: int = min(self.jp, default=0)
 
 
+@functools.lru_cache(maxsize=8)
+def _catalogue_for(courses: tuple[Course, ...], codes: frozenset[str]) -> _Catalogue:
+    """One catalogue per (courses, measured competences): a table of plans (the per-employee export,
+    10,000 rows) builds it once instead of once per person, which was most of a plan's cost."""
+    return _Catalogue(courses, codes)
+
+
 def _choose(
     order: Sequence[int],
     whole: list[int],
@@ -331,7 +339,7 @@ def learning_plan(
 ) -> LearningPlan:
     """This year's courses for one person, from their (indicative) level per competence, 1.0-4.0, and
     their area scores (area code -> score; without them a gap is decided by the level alone)."""
-    cat = _Catalogue(courses, competence_levels)
+    cat = _catalogue_for(tuple(courses), frozenset(competence_levels))
     levels = _levels(competence_levels, cat.codes)
     area_codes = sorted(area_scores or ())
     aid = {a: m for m, a in enumerate(area_codes)}

@@ -134,7 +134,9 @@ def competence_table(row: Aggregate, region: Aggregate | None, fw: Framework) ->
     return out
 
 
-def person_charts(areas: list[dict[str, Any]], region: Aggregate | None) -> SafeString:
+def person_charts(
+    areas: list[dict[str, Any]], region: Aggregate | None, *, about_someone: bool = False
+) -> SafeString:
     return _safe(
         charts.area_bars(
             [f"{a['area']}. {a['name']}" for a in areas],
@@ -143,6 +145,6 @@ def person_charts(areas: list[dict[str, Any]], region: Aggregate | None) -> Safe
             high=[a["high"] for a in areas],
             reference=region.area_means if region else None,
             reference_label=_("region average"),
-            title=_("Your score per area"),
+            title=_("Score per area") if about_someone else _("Your score per area"),
         )
     )

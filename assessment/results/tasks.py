@@ -41,3 +41,12 @@ def score_round_task(round_id: int) -> str:
             },
         )
         return ScoringRun.State.FAILED
+
+
+@shared_task(name="results.score_attempt")
+def score_attempt_task(attempt_id: int) -> bool:
+    """One attempt of a round that shows results at once, scored right after its submit
+    (``services.immediate``); False when the round's own scoring has taken over."""
+    from assessment.results.services import immediate
+
+    return immediate.score_promptly(attempt_id, again=True) is not None

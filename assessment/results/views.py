@@ -13,15 +13,16 @@ from accounts.access import access
 from accounts.roles import Role
 from assessment.people.models import WorkUnit
 from assessment.people.services import units as unit_services
-from assessment.results import exports, presentation
+from assessment.results import exports, presentation, reports
 from assessment.results.forms import CourseForm, RoadmapForm
 from assessment.results.models import ScoringRun, TrainingCourse
-from assessment.results.services import catalogue, closing, reading, roadmaps
+from assessment.results.services import catalogue, closing, publishing, reading, roadmaps
 from assessment.results.tasks import progress_key
 from assessment.rounds.models import Round
 from assessment.rounds.services.lifecycle import RoundError
 from audit import services as audit_trail
 from frontend.downloads import CSV, PDF, XLSX, attachment
+from tenants.services import approval
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
@@ -59,8 +60,18 @@ def results_round(request: HttpRequest, pk: int) -> HttpResponse:
         "framework": fw,
         "charts": presentation.round_charts(figures, fw),
         "is_admin": scope is None,
+        # Announcing and sending to the national benchmark are two steps: the admin's controls for the second.
+        "benchmark": _benchmark_status(request, round_) if scope is None else None,
     }
     return render(request, "results/round.html", context)
+
+
+def _benchmark_status(request: HttpRequest, round_: Round) -> dict[str, object]:
+    return {
+        "announced": round_.state == Round.State.PUBLISHED,
+        "publication": publishing.publication_of(round_),
+        "refusal": approval.publish_refusal(request.region),  # type: ignore[attr-defined]
+    }
 
 
 @access(roles=STAFF)
@@ -128,7 +139,7 @@ def results_roadmap(request: HttpRequest, pk: int, kind: str = "") -> HttpRespon
     if plan is not None and kind == "xlsx":
         return attachment(exports.roadmap_xlsx(plan, round_), f"peta-jalan-{round_.pk}.xlsx", XLSX)
     if plan is not None and kind == "pdf":
-        content = exports.roadmap_pdf(plan, _region_name(request), round_.name, round_)
+        content = reports.roadmap_pdf(plan, _region_name(request), round_.name, round_)
         return attachment(content, f"peta-jalan-{round_.pk}.pdf", PDF)
     context = {"round": round_, "form": form, "plan": plan, "start": start, "query": request.GET.urlencode()}
     return render(request, "results/roadmap.html", context)
@@ -141,7 +152,7 @@ def results_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     round_ = _scored_round(pk)
     scope = unit_services.scope_for(request.user)
     if kind == "pdf":
-        content = exports.region_report_pdf(round_, _region_name(request), scope)
+        content = reports.region_report_pdf(round_, request.region, scope)  # type: ignore[attr-defined]
         return attachment(content, f"laporan-{round_.pk}.pdf", PDF)
     content = exports.scores_table(round_, scope, kind)
     audit_trail.personal_export(request, "employee_results", kind, subject=round_)
@@ -155,7 +166,7 @@ def results_unit_report(request: HttpRequest, pk: int, unit_id: int) -> HttpResp
     if scope is not None and unit_id not in scope:
         return HttpResponse(status=403)
     unit = get_object_or_404(WorkUnit, pk=unit_id)
-    content = exports.region_report_pdf(round_, _region_name(request), [unit_id], unit.name)
+    content = reports.region_report_pdf(round_, request.region, [unit_id], unit.name)  # type: ignore[attr-defined]
     return attachment(content, f"laporan-{unit.code}-{round_.pk}.pdf", PDF)
 
 

@@ -14,6 +14,12 @@ Refusals of the API are JSON: ``{"error": <message for the taker>, "code": <mach
 ``login``, 422 for an answer or report that does not fit the test (``shape``, ``item``, ``seen``), 409
 for the attempt's state (``submitted``, ``deadline``), 400 for a body that cannot be read.
 
+Signing out (``taker_logout``) ends the whole session, so a shared phone or lab computer is handed on
+clean. A page that shows a result also ends it after ``RESULT_IDLE_SECONDS`` without a request
+(``idle_expired``: the session is stored with that lifetime, and a request after it signs out) and
+carries a script that signs out after the same time without a tap or key. The test page is left out: a
+taker reads, thinks and may be offline for minutes, and their answers must never be refused for it.
+
 Wrong codes are limited per client, not per NIP (config.ratelimit.FailureLimits): per (NIP, client), per
 client, and a generous per-NIP ceiling that slows and never locks, so a stranger typing codes for a known
 NIP is stopped (429) while the employee typing the right code on their own phone still gets in.
@@ -22,12 +28,15 @@ NIP is stopped (429) while the employee typing the right code on their own phone
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,6 +44,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import access
 from assessment.people.nip import NipError, normalise_nip
 from assessment.privacy.services import policy
+from assessment.results.services import immediate
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 from config import ratelimit
@@ -43,11 +53,69 @@ SESSION_KEY = "ikd_taker"
 VERSION_KEY = "ikd_taker_code_version"
 UNPROCESSABLE = frozenset({"shape", "item", "seen"})
 CODE_LOGIN = "taker_login"  # the action wrong access codes are counted under (config.ratelimit)
+IDLE_KEY = "ikd_result_active"  # when a result page was last requested (seconds since the epoch)
+IDLE_SINCE_KEY = "ikd_result_since"  # when this session first showed a result page
+RESULT_IDLE_SECONDS = 5 * 60  # a result left open on a shared device signs out after this
+SIGNED_OUT = "1"  # ?keluar= on the sign-in page: signed out by the taker
+SIGNED_OUT_IDLE = "idle"  # ... or after the idle time
 
 
 def sign_in_taker(request: HttpRequest, participant: Participant) -> None:
     request.session[SESSION_KEY] = participant.pk
     request.session[VERSION_KEY] = participant.code_version
+    _forget_idle(request)  # the site's session age again, until a result page shortens it
+
+
+def _forget_idle(request: HttpRequest) -> None:
+    """Back on a test page: the session's usual lifetime again (a result page may have shortened it)."""
+    if IDLE_KEY in request.session:
+        request.session.pop(IDLE_KEY, None)
+        request.session.pop(IDLE_SINCE_KEY, None)
+        request.session.set_expiry(None)
+
+
+def end_session(request: HttpRequest) -> None:
+    """Sign the taker out, and an employee signed in by emailed code too: a new, empty session."""
+    logout(request)
+
+
+def _taking_now(request: HttpRequest) -> bool:
+    taker = request.session.get(SESSION_KEY)
+    return taker is not None and (
+        Attempt.objects.filter(participant_id=taker, state=Attempt.State.IN_PROGRESS).exists()
+    )
+
+
+def idle_expired(request: HttpRequest, now: float | None = None) -> bool:
+    """For pages that show a result: True, and the session ended, when the last such page was requested
+    more than ``RESULT_IDLE_SECONDS`` ago; otherwise the idle clock restarts. The session is stored with
+    that lifetime, so one left alone expires on the server as well (its cookie too)."""
+    if SESSION_KEY not in request.session and not request.user.is_authenticated:
+        return False  # nobody to sign out; no session is made for a visitor
+    if _taking_now(request):
+        return False  # a test in progress is never cut short (see the module docstring)
+    now = time.time() if now is None else now
+    last = request.session.get(IDLE_KEY)
+    if last is not None and now - float(last) > RESULT_IDLE_SECONDS:
+        end_session(request)
+        return True
+    request.session[IDLE_KEY] = now
+    request.session.setdefault(IDLE_SINCE_KEY, int(now))
+    request.session.set_expiry(RESULT_IDLE_SECONDS)
+    return False
+
+
+def idle_context(request: HttpRequest) -> dict[str, Any]:
+    """What a result page's sign-out form carries for ``rounds/idle.js``; the key is new with every
+    sign-in, so the script never counts a former session's idle time. Nothing while a test is in
+    progress (``idle_expired`` leaves it alone too)."""
+    if _taking_now(request):
+        return {}
+    return {
+        "idle_seconds": RESULT_IDLE_SECONDS,
+        "idle_minutes": RESULT_IDLE_SECONDS // 60,
+        "idle_key": str(request.session.get(IDLE_SINCE_KEY, "")),
+    }
 
 
 def session_code_version(request: HttpRequest) -> int:
@@ -146,24 +214,43 @@ def taker_login(request: HttpRequest) -> HttpResponse:
             sign_in_taker(request, participant)
             return redirect("taker_start")
         nip = request.POST.get("nip", "")
-    return render(
-        request, "rounds/taker_login.html", {"error": error, "nip": nip}, status=400 if error else 200
-    )
+    context = {
+        "error": error,
+        "nip": nip,
+        "signed_out": request.GET.get("keluar", "") if request.method == "GET" else "",
+        "idle_minutes": RESULT_IDLE_SECONDS // 60,
+    }
+    return render(request, "rounds/taker_login.html", context, status=400 if error else 200)
+
+
+@access(public=True)
+@require_POST
+def taker_logout(request: HttpRequest) -> HttpResponse:
+    """Sign out from a test or result page; ``idle`` in the form: the page's idle timer did it."""
+    end_session(request)
+    reason = SIGNED_OUT_IDLE if request.POST.get("reason") == SIGNED_OUT_IDLE else SIGNED_OUT
+    return redirect(f"{reverse('taker_login')}?keluar={reason}")
 
 
 @access(public=True)
 @require_http_methods(["GET", "POST"])
 def taker_start(request: HttpRequest) -> HttpResponse:
+    """Before the test: instructions, the privacy notice and consent; or, when no session runs, when the
+    next one starts; or, for an attempt in progress, the time left and a button to continue (consent
+    was given at the start)."""
     participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
     if participant.round.state != Round.State.OPEN:
         return redirect("my_result")
-    attempt = Attempt.objects.filter(participant=participant).first()
-    if attempt is not None and attempt.state == Attempt.State.SUBMITTED:
+    facts = taking.start_facts(participant)
+    if facts.attempt is not None and facts.attempt.state == Attempt.State.SUBMITTED:
         return redirect("taker_done")
+    _forget_idle(request)
     error = ""
     if request.method == "POST":
+        if facts.resuming:
+            return redirect("taker_test")
         if not request.POST.get("consent"):
             error = _("Please confirm that you have read the instructions.")
         else:
@@ -176,9 +263,11 @@ def taker_start(request: HttpRequest) -> HttpResponse:
     context = {
         "participant": participant,
         "round": participant.round,
-        "attempt": attempt,
+        "facts": facts,
+        "minutes_left": -(-facts.seconds_left // 60),
         "error": error,
         "privacy": policy.notice_facts(getattr(request, "region", None)),  # the notice before the test
+        "region": getattr(request, "region", None),
     }
     return render(request, "rounds/taker_start.html", context)
 
@@ -191,16 +280,28 @@ def taker_test(request: HttpRequest) -> HttpResponse:
     attempt = Attempt.objects.filter(participant=participant).first()
     if attempt is None:
         return redirect("taker_start")
+    _forget_idle(request)
     return render(request, "rounds/taker_test.html", {"participant": participant, "attempt": attempt})
 
 
 @access(public=True)
 def taker_done(request: HttpRequest) -> HttpResponse:
+    """After submitting: when and how the result comes; a submitted test is a result page (idle
+    sign-out), an attempt still in progress links back to the test."""
     participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
     attempt = Attempt.objects.filter(participant=participant).first()
-    return render(request, "rounds/taker_done.html", {"participant": participant, "attempt": attempt})
+    submitted = attempt is not None and attempt.state == Attempt.State.SUBMITTED
+    if submitted and idle_expired(request):
+        return redirect(f"{reverse('taker_login')}?keluar={SIGNED_OUT_IDLE}")
+    context = {
+        "participant": participant,
+        "attempt": attempt,
+        "result_at_once": immediate.shows_at_once(participant.round),
+        **(idle_context(request) if submitted else {}),
+    }
+    return render(request, "rounds/taker_done.html", context)
 
 
 def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
@@ -305,4 +406,5 @@ def api_submit(request: HttpRequest) -> JsonResponse:
         return attempt
     attempt = taking.finalise_if_overdue(attempt)
     attempt = taking.submit(attempt)
+    immediate.queue_scoring(attempt)  # a round that shows results at once scores the attempt now
     return JsonResponse({"state": attempt.state, "automatic": attempt.submitted_automatically})

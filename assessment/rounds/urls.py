@@ -15,6 +15,7 @@ urlpatterns = [
     path("tes/mulai/", taker_views.taker_start, name="taker_start"),
     path("tes/kerjakan/", taker_views.taker_test, name="taker_test"),
     path("tes/selesai/", taker_views.taker_done, name="taker_done"),
+    path("tes/keluar/", taker_views.taker_logout, name="taker_logout"),
     path("tes/sw.js", taker_views.service_worker, name="taker_sw"),
     path("tes/api/ping", taker_views.api_ping, name="taker_api_ping"),
     path("tes/api/state", taker_views.api_state, name="taker_api_state"),

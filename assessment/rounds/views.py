@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access
@@ -16,6 +19,7 @@ from assessment.results.services import closing
 from assessment.rounds import sheets
 from assessment.rounds.forms import MinutesForm, ParticipantsForm, RoundForm, SessionForm
 from assessment.rounds.models import Attempt, Participant, Round
+from assessment.rounds.services import audit as round_audit
 from assessment.rounds.services import codes, lifecycle, monitor, taking
 from audit import services as audit_trail
 from config import sites
@@ -24,6 +28,7 @@ from frontend.tabular import write_csv
 
 ADMIN = [Role.REGION_ADMIN]
 STAFF = [Role.REGION_ADMIN, Role.UNIT_COORDINATOR]
+PARTICIPANTS_SHOWN = 100
 
 
 def _unit_scope(request: HttpRequest) -> list[int] | None:
@@ -88,8 +93,13 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(
                 request,
-                _("%(added)d participants added, %(removed)d removed.")
-                % {"added": change.added, "removed": change.removed},
+                _("Participants: %(added)s, %(removed)s.")
+                % {
+                    "added": ngettext("%(n)s added", "%(n)s added", change.added)
+                    % {"n": intcomma(change.added)},
+                    "removed": ngettext("%(n)s removed", "%(n)s removed", change.removed)
+                    % {"n": intcomma(change.removed)},
+                },
             )
             return redirect("round_detail", pk=pk)
         if action == "transition":
@@ -120,7 +130,11 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "participants_form": participants_form,
         "next_states": [(s, Round.State(s).label) for s in sorted(lifecycle.TRANSITIONS[round_.state])],
         "units": monitor.unit_progress(round_),
-        "events": round_.events.select_related("actor")[:30],
+        "history": round_audit.history(
+            round_,
+            request.region.tzinfo,  # type: ignore[attr-defined]
+            request.region.time_zone,  # type: ignore[attr-defined]
+        ),
         "participant_count": round_.participants.count(),
     }
     return render(request, "rounds/detail.html", context)
@@ -131,7 +145,7 @@ def code_sheet(request: HttpRequest, pk: int, unit_id: int, kind: str) -> HttpRe
     round_ = get_object_or_404(Round, pk=pk)
     scope = _unit_scope(request)
     if scope is not None and unit_id not in scope:
-        return HttpResponse(status=403)
+        raise Http404  # another unit's codes: as if it did not exist
     if kind not in {"pdf", "xlsx"}:
         raise Http404
     unit = get_object_or_404(WorkUnit, pk=unit_id)
@@ -139,7 +153,9 @@ def code_sheet(request: HttpRequest, pk: int, unit_id: int, kind: str) -> HttpRe
     if kind == "pdf":
         # Printed for employees: the region's configured address, not this request's Host (config.sites).
         site = sites.region_url(request.region)  # type: ignore[attr-defined]
-        return attachment(sheets.pdf(round_, unit.name, unit.pk, site), f"kode-akses-{unit.code}.pdf", PDF)
+        region = request.region  # type: ignore[attr-defined]
+        content = sheets.pdf(round_, unit.name, unit.pk, site, region.tzinfo, region.time_zone)
+        return attachment(content, f"kode-akses-{unit.code}.pdf", PDF)
     return attachment(sheets.xlsx(round_, unit.pk), f"kode-akses-{unit.code}.xlsx", XLSX)
 
 
@@ -151,18 +167,33 @@ def participants(request: HttpRequest, pk: int) -> HttpResponse:
     scope = _unit_scope(request)
     if scope is not None:
         qs = qs.filter(unit_id__in=scope)
+    unit_id = request.GET.get("unit", "")
+    unit = WorkUnit.objects.filter(pk=int(unit_id)).first() if unit_id.isdigit() else None
+    if unit_id and (unit is None or (scope is not None and unit.pk not in scope)):
+        raise Http404  # another unit's people: as if it did not exist
+    if unit is not None:
+        qs = qs.filter(unit=unit)
+    not_started = request.GET.get("status") == "not_started"
+    if not_started:
+        qs = qs.filter(attempt__isnull=True)
     if query:
         qs = (
             qs.filter(employee__nip__startswith=query)
             if query.isdigit()
             else qs.filter(employee__full_name__icontains=query)
         )
-    rows = list(qs.order_by("employee__full_name")[:100])
-    return render(
-        request,
-        "rounds/participants.html",
-        {"round": round_, "rows": rows, "query": query, "minutes_form": MinutesForm()},
-    )
+    rows = list(qs.order_by("employee__full_name")[:PARTICIPANTS_SHOWN])
+    context = {
+        "round": round_,
+        "rows": rows,
+        "total": len(rows) if len(rows) < PARTICIPANTS_SHOWN else qs.count(),
+        "shown": PARTICIPANTS_SHOWN,
+        "query": query,
+        "unit": unit,
+        "not_started": not_started,
+        "minutes_form": MinutesForm(),
+    }
+    return render(request, "rounds/participants.html", context)
 
 
 @access(roles=ADMIN)
@@ -194,7 +225,10 @@ def participant_action(request: HttpRequest, pk: int, participant_id: int) -> Ht
 @access(roles=STAFF)
 def live(request: HttpRequest, pk: int) -> HttpResponse:
     round_ = get_object_or_404(Round, pk=pk)
-    return render(request, "rounds/live.html", {"round": round_})
+    scope = _unit_scope(request)
+    # A coordinator is told which units the page covers (they and their sub-units).
+    scope_units = None if scope is None else WorkUnit.objects.filter(coordinators=request.user.pk)
+    return render(request, "rounds/live.html", {"round": round_, "scope_units": scope_units})
 
 
 @access(roles=STAFF)
@@ -202,6 +236,13 @@ def live_data(request: HttpRequest, pk: int) -> JsonResponse:
     round_ = get_object_or_404(Round, pk=pk)
     scope = _unit_scope(request)
     units = monitor.unit_progress(round_, scope)
+    listing = reverse("round_participants", args=[pk])
+    for unit in units:  # the unit's own links: who has not started, its access-code sheets
+        unit["links"] = {
+            "not_started": f"{listing}?unit={unit['unit_id']}&status=not_started",
+            "pdf": reverse("code_sheet", args=[pk, unit["unit_id"], "pdf"]),
+            "xlsx": reverse("code_sheet", args=[pk, unit["unit_id"], "xlsx"]),
+        }
     totals = {k: sum(u[k] for u in units) for k in ("invited", "started", "submitted")}
     return JsonResponse(
         {

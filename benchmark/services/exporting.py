@@ -48,6 +48,19 @@ def ranking_file(
         _("Upper bound (95%)"),
         *[_("Area %(n)s") % {"n": a} for a in range(1, 6)],
         _("Simulated"),
+        # The national figure of the same filters beside each region, with its coverage (benchmark.coverage),
+        # so a download says what the pages say when the figure rests on few regions or people.
+        _("National index"),
+        _("National index: regions"),
+        _("National index: people"),
+        _("National index: coverage"),
+    ]
+    nat = national.weighted("all", "all", rows)
+    nat_columns = [
+        nat.mean,
+        nat.regions,
+        nat.people,
+        _("limited coverage") if nat.limited else _("meets the coverage rule"),
     ]
     body = [
         [
@@ -65,6 +78,7 @@ def ranking_file(
             r.ci_high,
             *r.area_means,
             r.simulated,
+            *nat_columns,
         ]
         for r in rows
     ]

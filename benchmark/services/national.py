@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Max
 
+from benchmark import coverage
 from benchmark.models import Publication, PublishedCell
 from benchmark.segments import DIMENSIONS as SEGMENT_KEYS
 from benchmark.services.publishing import AREAS, DIMENSIONS, generation
@@ -77,6 +78,8 @@ class Figure:
     ci_low: float | None = None
     ci_high: float | None = None
     area_means: list[float | None] = field(default_factory=list)
+    # Below the coverage rule (benchmark.coverage): marked wherever shown, kept out of the trend line.
+    limited: bool = True
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def weighted(label: str, key: str, rows: Sequence[RegionRow]) -> Figure:
     samples, so the variances add with the squared weights)."""
     people = sum(r.participants for r in rows)
     if not people:
-        return Figure(label, key, 0, 0, None)
+        return Figure(label, key, 0, 0, None, limited=True)
     mean = sum(r.participants * r.mean for r in rows) / people
     variance = sum((r.participants / people) ** 2 * ((r.ci_high - r.ci_low) / (2 * Z95)) ** 2 for r in rows)
     half = Z95 * math.sqrt(variance)
@@ -231,7 +234,17 @@ def weighted(label: str, key: str, rows: Sequence[RegionRow]) -> Figure:
         if all(len(r.area_means) == AREAS for r in rows)
         else []
     )
-    return Figure(label, key, len(rows), people, mean, mean - half, mean + half, areas)
+    return Figure(
+        label,
+        key,
+        len(rows),
+        people,
+        mean,
+        mean - half,
+        mean + half,
+        areas,
+        coverage.limited(len(rows), people),
+    )
 
 
 def _grouped(rows: Iterable[RegionRow], key: Callable[[RegionRow], tuple[str, str]]) -> list[Figure]:
@@ -273,6 +286,7 @@ def _segments(publications: Sequence[int]) -> dict[str, list[Figure]]:
                     int(people),
                     float(total) / people,
                     area_means=[float(a) / people for a in areas],
+                    limited=coverage.limited(int(regions_n), int(people)),
                 )
             )
         out[dimension] = figures

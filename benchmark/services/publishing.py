@@ -179,13 +179,46 @@ def generation() -> int:
     return Generation.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
-def publish(figures: RoundFigures) -> Publication:
-    """Write one round's protected figures, replacing the same round's earlier figures atomically."""
+@dataclass(frozen=True)
+class Preview:
+    """What publishing these figures would write, computed and audited as ``publish`` does, written nowhere:
+    shown to the region admin before they decide to send. ``refusal`` says why they could not be sent."""
+
+    participants: int | None
+    suppressed: bool
+    figures: dict[str, Any]
+    refusal: str | None = None
+
+
+def preview(figures: RoundFigures) -> Preview:
+    official = wilayah.get(figures.region_code)
+    if official is None or official.code != figures.region_code:
+        return Preview(None, False, {}, f"unknown region code {figures.region_code!r}")
+    try:
+        result = protect(figures, earlier_versions(official.code, figures.round_key))
+    except PublishingError as error:
+        return Preview(None, False, {}, str(error))
+    return Preview(result.total.n, result.region_suppressed, _public_figures(result))
+
+
+def publish(figures: RoundFigures, *, own_keys: str = "") -> Publication:
+    """Write one round's protected figures, replacing the same round's earlier figures atomically.
+
+    ``own_keys``: the round-key prefix of the publishing region's own rounds. Simulated figures published
+    under the region's code before it signed up (the demo's stand-ins, whose keys do not start with it) are
+    withdrawn in the same transaction: from its first own publication on, the code shows the region's own
+    figures only."""
     official = wilayah.get(figures.region_code)
     if official is None or official.code != figures.region_code:
         raise PublishingError(f"unknown region code {figures.region_code!r}")
     _refuse_unapproved(official, figures.simulated)
     with transaction.atomic():
+        if own_keys and figures.round_key.startswith(own_keys):
+            stand_ins = Publication.objects.filter(region_code=official.code, simulated=True).exclude(
+                round_key__startswith=own_keys
+            )
+            for key in list(stand_ins.values_list("round_key", flat=True)):
+                withdraw(official.code, key)
         _lock(official.code, figures.round_key)
         earlier = earlier_versions(official.code, figures.round_key)
         result = protect(figures, earlier)

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from accounts.access import is_third_party, rule_for
 from accounts.roles import Role
 from accounts.services import RoleNotAllowedHere, create_user
+from assessment.people.services.units import create_unit
 from tests.factories import PASSWORD, make_user
 
 
@@ -64,9 +65,16 @@ def test_only_region_admins_manage_users_and_security(db: Any, region_a: Any, ro
 
 def test_region_admin_adds_a_coordinator(db: Any, region_a: Any, mailoutbox: Any) -> None:
     client = signed_in("samarinda.localhost", make_user(region_a, Role.REGION_ADMIN))
+    with schema_context(region_a.schema_name):
+        unit = create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
     response = client.post(
         "/pengguna/",
-        {"full_name": "Siti Aminah", "email": "siti@samarindakota.go.id", "role": Role.UNIT_COORDINATOR},
+        {
+            "full_name": "Siti Aminah",
+            "email": "siti@samarindakota.go.id",
+            "role": Role.UNIT_COORDINATOR,
+            "units": [unit.pk],
+        },
     )
     assert response.status_code == 302
     page = client.get("/pengguna/").content.decode()

@@ -27,7 +27,7 @@ from benchmark.models import Event, Naming, Publication, PublishedCell
 from benchmark.services import national
 from benchmark.services import publishing as benchmark
 from benchmark.services.publishing import PublishingError, RoundFigures
-from tests.assessment.results.conftest import scored_round
+from tests.assessment.results.conftest import sent_round
 
 INSTRUMENT = "ikd-nasional 2026.1"
 NEXT_INSTRUMENT = "ikd-nasional 2027.1"
@@ -562,11 +562,11 @@ def test_naming_is_opt_in_both_ways(db: Any) -> None:
 
 @pytest.fixture
 def scored(region_a: Any) -> Iterator[tuple[Any, Any]]:
-    """Region A with a round scored and published through ``closing.change_state`` (in the test's
-    transaction: rolled back afterwards, its Publication with it)."""
+    """Region A with a round scored, announced through ``closing.change_state`` and sent through the
+    region's explicit step (in the test's transaction: rolled back afterwards, its Publication with it)."""
     call_command("load_instrument")
     with schema_context(region_a.schema_name):
-        yield region_a, scored_round(region_a)
+        yield region_a, sent_round(region_a)
 
 
 def test_publishing_a_real_round_sends_aggregates_only(scored: Any) -> None:
@@ -574,7 +574,7 @@ def test_publishing_a_real_round_sends_aggregates_only(scored: Any) -> None:
     from assessment.results.models import Score
     from assessment.results.services import publishing
 
-    region, round_ = scored  # published through closing.change_state by the fixture
+    region, round_ = scored  # announced, then sent through publishing.publish_round by the fixture
     scored_count = Score.objects.filter(round=round_).count()
     assert scored_count > 0
     publication = publishing.publication_of(round_)

@@ -124,12 +124,13 @@ def download(page: Any, selector: str, folder: Path) -> Path:
 
 
 def forget_benchmark() -> None:
-    """Every benchmark row in the public schema: publications (and their cells), namings, events and the
+    """Every benchmark row in the public schema: publications (and their cells), namings, events, the kept
+    versions (a later test's sending would otherwise be audited against another test's) and the
     generation token."""
-    from benchmark.models import Event, Generation, Naming, Publication
+    from benchmark.models import Event, Generation, Naming, Publication, Version
 
     Publication.objects.all().delete()
-    for model in (Naming, Event, Generation):
+    for model in (Naming, Event, Version, Generation):
         model.objects.all().delete()
 
 

@@ -1,6 +1,7 @@
-"""Through a real browser: a national viewer walks the national portal and downloads the ranking; a region's
-admin sees where the region stands, peers anonymised, chooses to be named, withdraws a round and sends it
-again."""
+"""Through a real browser: a national viewer walks the national portal and downloads the ranking, and sees
+which national figures have limited coverage (issue 15, point 10); a region's admin announces a round, sees no
+figures until the region sends it through its own explicit step (point 3), then where the region stands,
+peers anonymised, chooses to be named, withdraws the round and sends it again."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ from django_tenants.utils import schema_context
 
 from accounts.models import User
 from accounts.roles import Role
-from assessment.results.services import publishing
+from assessment.results.services import benchmark_simulation, publishing
 from assessment.rounds.models import Round
-from benchmark import presentation
+from benchmark import coverage, presentation
 from benchmark.models import Event, Naming, Publication
 from benchmark.services import national
 from tenants.models import Region
@@ -201,43 +202,196 @@ def test_national_viewer_walks_the_portal_and_downloads_the_ranking(
     screenshot(page, "benchmark-portal-360")
 
 
+# --- Coverage: national figures on few regions say so, and the trend does not join them -------------------
+
+COVERAGE_YEARS = (2023, 2024, 2025)
+
+
+@pytest.fixture
+def coverage_portal(committed: None) -> Iterator[Any]:
+    """12 regions in 2023 and 2025, only 3 of them in 2024: 2024's national figure has limited coverage."""
+    sessions = session_keys()
+    codes = benchmark_simulation.demo_codes(12, 0, ["64.72"], seed=15)
+    try:
+        benchmark_simulation.publish_simulated(
+            benchmark_simulation.plan(codes, (2023, 2025), seed=15), INSTRUMENT, seed=15
+        )
+        benchmark_simulation.publish_simulated(
+            benchmark_simulation.plan(codes[:3], (2024,), seed=16), INSTRUMENT, seed=16
+        )
+        yield make_user(None, Role.NATIONAL_VIEWER, email=VIEWER_EMAIL)
+    finally:
+        forget_benchmark()
+        remove_public_user(VIEWER_EMAIL)
+        end_sessions_since(sessions)
+
+
+def test_national_figures_on_few_regions_say_so_and_stay_out_of_the_trend(
+    coverage_portal: Any, web_port: int, desktop: Any, tmp_path: Path
+) -> None:
+    base = f"http://localhost:{web_port}"
+    full = national.overview(national.resolve(INSTRUMENT, 2025))
+    assert [(f.label, f.regions, f.limited) for f in full.trend] == [
+        ("2023", 12, False),
+        ("2024", 3, True),
+        ("2025", 12, False),
+    ]
+    assert full.national.people >= coverage.MIN_PEOPLE
+
+    page = desktop.new_page()
+    sign_in(page, base, VIEWER_EMAIL)
+
+    # 2025 meets the rule: no note on its figure; in the trend 2024 stands apart, hollow and unjoined.
+    page.goto(f"{base}/nasional/?tahun=2025")
+    assert page.locator("#national-index").inner_text() == shown(full.national.mean)
+    assert page.locator("#coverage-note").count() == 0
+    assert page.locator(".stat .badge-warn").count() == 0
+    trend = page.locator("#trend svg")
+    assert trend.locator("circle.dot:not(.dot-apart)").count() == 2
+    assert trend.locator("circle.dot-apart").count() == 1
+    line = trend.locator("path[stroke-width='2.5']")
+    assert " L" not in (line.get_attribute("d") or "")  # 2023 and 2025 are not joined through 2024
+    assert "2024 (cakupan terbatas)" in (trend.locator("desc").text_content() or "")
+    assert page.locator("#trend-apart").is_visible()
+    for row, figure in zip(page.locator("#provinces tbody tr").all(), full.provinces, strict=True):
+        assert (row.locator(".badge-warn").count() == 1) == figure.limited
+    screenshot(page, "benchmark-coverage-2025-1280")
+
+    # 2024 rests on 3 regions: said on the figure, in words, with the rule.
+    page.goto(f"{base}/nasional/?tahun=2024")
+    note = page.locator("#coverage-note")
+    assert note.is_visible()
+    assert "Cakupan terbatas." in note.inner_text()
+    assert "3 daerah" in note.inner_text()
+    assert f"sedikitnya {coverage.MIN_REGIONS} daerah dan {counted(coverage.MIN_PEOPLE)} orang" in (
+        note.inner_text()
+    )
+    assert page.locator(".stat .badge-warn").inner_text() == "cakupan terbatas"
+    screenshot(page, "benchmark-coverage-2024-1280")
+    page.goto(f"{base}/nasional/peringkat/?tahun=2024")
+    assert page.locator("#coverage-note").is_visible()
+    assert page.locator("#ranking-basis .badge-warn").count() == 1
+
+    # The downloads and the API carry the same mark and the rule.
+    limited = csv_rows(download(page, "nav.subnav a[href*='/nasional/unduh.csv']", tmp_path))
+    assert limited[0][-4:] == [
+        "Indeks nasional",
+        "Indeks nasional: daerah",
+        "Indeks nasional: orang",
+        "Indeks nasional: cakupan",
+    ]
+    assert {tuple(row[-3:]) for row in limited[1:]} == {
+        ("3", str(national.overview(national.resolve(INSTRUMENT, 2024)).national.people), "cakupan terbatas")
+    }
+    page.goto(f"{base}/nasional/peringkat/?tahun=2025")
+    sufficient = csv_rows(download(page, "nav.subnav a[href*='/nasional/unduh.csv']", tmp_path))
+    assert {row[-1] for row in sufficient[1:]} == {"memenuhi aturan cakupan"}
+    summary = page.request.get(f"{base}/api/nasional/?tahun=2024").json()
+    assert summary["coverage_rule"] == {
+        "min_regions": coverage.MIN_REGIONS,
+        "min_people": coverage.MIN_PEOPLE,
+    }
+    assert summary["national"]["limited"] is True
+    assert [point["limited"] for point in summary["trend"]] == [False, True, False]
+    listing = page.request.get(f"{base}/api/nasional/wilayah/?tahun=2025").json()
+    assert (listing["national"]["regions"], listing["national"]["limited"]) == (12, False)
+
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{base}/nasional/?tahun=2024")
+    assert page.locator("#coverage-note").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "benchmark-coverage-2024-360")
+
+
 # --- A region's benchmark page, as its admin ---------------------------------------------------------------
 
 
 @pytest.fixture
-def region_round(committed: None) -> Iterator[tuple[Region, Round, Publication]]:
+def region_round(committed: None) -> Iterator[tuple[Region, Round, int]]:
+    """Samarinda's round announced to its employees (nothing sent), peers in the benchmark for its year,
+    and simulated stand-ins published under Samarinda's own code before it signed up."""
     region = Region.objects.get(code="64.72")
     with schema_context(region.schema_name):
         sessions = session_keys()
     try:
         call_command("load_instrument")
         with schema_context(region.schema_name):
-            round_ = scored_round(region, employees=150, takers=140)  # published: in the benchmark
-            publication = publishing.publication_of(round_)
-        assert publication is not None
-        publish_regions(REGION_PEERS, years=(publication.period,))
+            round_ = scored_round(region, employees=150, takers=140)  # announced only
+            year = publishing.held_on(round_, region.tzinfo).year
+            assert publishing.publication_of(round_) is None
+        publish_regions(REGION_PEERS, years=(year,))
+        publish_regions((region.code,), years=(year - 1, year), seed=9)  # stand-ins, not Samarinda's own
         make_user(region, Role.REGION_ADMIN, email=ADMIN_EMAIL)
-        yield region, round_, publication
+        yield region, round_, year
     finally:
         with schema_context(region.schema_name):
             end_sessions_since(sessions)
         remove_scored_rounds(region)
 
 
-def test_region_admin_sees_standing_names_withdraws_and_sends_again(
-    region_round: tuple[Region, Round, Publication], web_port: int, desktop: Any
+def send_through_the_step(page: Any, base: str, round_: Round, participants: int) -> None:
+    """The explicit step's page: what is sent, who sees it, how to withdraw; nothing without the tick."""
+    page.wait_for_url(f"{base}/tolok-ukur/ronde/{round_.pk}/kirim/")
+    sent = page.locator("#what-is-sent")
+    assert "10 orang atau lebih" in sent.inner_text()
+    assert f"{counted(participants)} peserta akan dihitung" in page.locator("#preview-summary").inner_text()
+    assert sent.locator("table.segment-table").count() >= 1  # the very figures that would be published
+    assert "BKN" in page.locator("#who-sees-it").inner_text()
+    assert "Tarik" in page.locator("#how-to-withdraw").inner_text()
+    page.locator("#send-form button[type=submit]").click()  # not ticked: the browser keeps the form
+    assert page.url == f"{base}/tolok-ukur/ronde/{round_.pk}/kirim/"
+    assert page.evaluate("document.querySelector('#send-form input[name=confirm]').validity.valid") is False
+    page.locator("#send-form input[name=confirm]").check()
+    page.locator("#send-form button[type=submit]").click()
+    page.wait_for_url(f"{base}/hasil/{round_.pk}/")
+    page.locator(".messages .alert", has_text="Angka ronde ini sudah ada di tolok ukur nasional").wait_for()
+
+
+def test_region_admin_sends_a_round_explicitly_then_sees_standing_names_withdraws_and_sends_again(
+    region_round: tuple[Region, Round, int], web_port: int, desktop: Any
 ) -> None:
-    region, round_, publication = region_round
+    region, round_, year = region_round
     base = f"http://samarinda.localhost:{web_port}"
-    filters = national.resolve(publication.instrument, publication.period)
+
+    page = desktop.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # withdrawing asks first
+    sign_in(page, base, ADMIN_EMAIL)
+    page.locator("nav.main-nav a[href='/tolok-ukur/']").click()
+    page.wait_for_url(f"{base}/tolok-ukur/")
+
+    # Announced, not sent: no figure of "your region", though stand-ins are published under its code.
+    assert page.locator("#no-figures").is_visible()
+    assert page.locator("#own-index").count() == 0
+    rounds = page.locator("#benchmark-rounds tbody tr", has_text=round_.name)
+    assert "tidak ada di tolok ukur" in rounds.inner_text()
+    screenshot(page, "benchmark-region-before-sending-1280")
+
+    # The results page: the round is announced, the benchmark waits for the region's decision.
+    page.goto(f"{base}/hasil/{round_.pk}/")
+    card = page.locator("#benchmark-card")
+    assert "Tidak ada di tolok ukur nasional" in card.inner_text()
+    assert card.locator("#benchmark-withdraw").count() == 0
+    card.locator("#benchmark-send").click()
+    screenshot(page, "benchmark-send-step-1280")
+    with schema_context(region.schema_name):
+        assert publishing.publication_of(round_) is None  # reading the step's page sent nothing
+    send_through_the_step(page, base, round_, 140)
+    assert "Di tolok ukur nasional sejak" in card.inner_text()
+    assert card.locator("#benchmark-withdraw").count() == 1
+    screenshot(page, "benchmark-results-card-sent-1280")
+    with schema_context(region.schema_name):
+        publication = publishing.publication_of(round_)
+        key = publishing.round_key(round_)
+    assert publication is not None
+    assert list(Publication.objects.filter(region_code=region.code).values_list("round_key", flat=True)) == [
+        key
+    ]  # the stand-ins went with the region's first sending
+    filters = national.resolve(publication.instrument, year)
     rows = national.regions(filters)
     assert len(rows) == 1 + len(REGION_PEERS)
     percentile = national.percentile(rows, region.code)
     assert percentile is not None
 
-    page = desktop.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # should withdrawing ever ask first
-    sign_in(page, base, ADMIN_EMAIL)
     page.locator("nav.main-nav a[href='/tolok-ukur/']").click()
     page.wait_for_url(f"{base}/tolok-ukur/")
 
@@ -253,8 +407,7 @@ def test_region_admin_sees_standing_names_withdraws_and_sends_again(
     assert "Kota A" in text
     assert "Kabupaten A" in text
     assert "Kabupaten B" in text
-    rounds = page.locator("#benchmark-rounds tbody tr", has_text=round_.name)
-    assert rounds.locator("td").nth(2).inner_text() == counted(publication.participants)
+    assert rounds.locator("td").nth(2).inner_text() == counted(publication.participants or 0)
     screenshot(page, "benchmark-region-admin-1280")
 
     # Shown by name to other regions.
@@ -276,9 +429,11 @@ def test_region_admin_sees_standing_names_withdraws_and_sends_again(
         assert publishing.publication_of(round_) is None
     assert region.code not in {r.code for r in national.regions(filters)}
 
-    # Sent again: back in, with the same figures.
-    rounds.locator("form[action$='/kirim/'] button[type=submit]").click()
-    page.locator(".messages .alert", has_text="Angka ronde ini sudah ada di tolok ukur nasional").wait_for()
+    # Sent again through the same step: back in, with the same figures.
+    rounds.locator("a[href$='/kirim/']").click()
+    send_through_the_step(page, base, round_, 140)
+    page.locator("nav.main-nav a[href='/tolok-ukur/']").click()
+    page.wait_for_url(f"{base}/tolok-ukur/")
     assert page.locator("#own-index").inner_text() == shown(publication.mean)
     assert "tidak ada di tolok ukur" not in rounds.inner_text()
     assert rounds.locator("form[action$='/tarik/']").count() == 1
@@ -286,8 +441,8 @@ def test_region_admin_sees_standing_names_withdraws_and_sends_again(
         again = publishing.publication_of(round_)
     assert again is not None
     assert (again.participants, again.mean, again.simulated) == (140, publication.mean, False)
-    actions = Event.objects.filter(region_code=region.code).order_by("at").values_list("action", flat=True)
-    assert list(actions) == ["published", "withdrawn", "published"]
+    actions = Event.objects.filter(region_code=region.code, round_key=key).order_by("at")
+    assert list(actions.values_list("action", flat=True)) == ["published", "withdrawn", "published"]
 
     screenshot(page, "benchmark-region-admin-after-1280")
     page.set_viewport_size({"width": 360, "height": 780})

@@ -56,8 +56,10 @@ DOWNLOADS: dict[str, tuple[str, ...]] = {
     "results_export": ("pdf", "csv", "xlsx"),
     "results_roadmap_export": ("pdf", "xlsx"),
     "my_result_pdf": ("pdf",),
+    "results_person_pdf": ("pdf",),  # one employee's report, opened by the admin
     "employee_export": ("csv", "xlsx"),
     "import_template": ("xlsx",),
+    "user_import_template": ("xlsx",),
     "national_export": ("csv", "xlsx"),
     "audit_export": ("csv", "xlsx"),
     "operator_audit_export": ("csv", "xlsx"),  # the public site's: tests/test_audit_trail.py
@@ -250,6 +252,7 @@ class Hostile:
             "round_not_started": {"pk": pk},
             "results_unit_report": {"pk": pk, "unit_id": unit},
             "results_export": {"pk": pk, "kind": kind},
+            "results_person_pdf": {"pk": pk, "employee_id": self.taker.employee_id},
             "results_roadmap_export": {"pk": pk, "kind": kind},
             "employee_export": {"kind": kind},
             "audit_export": {"fmt": kind},

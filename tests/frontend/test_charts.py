@@ -283,7 +283,7 @@ def test_ranked_intervals_rows_reference_and_missing_mean() -> None:
     assert float(dots[0].get("cx", "nan")) > float(dots[1].get("cx", "nan"))
     shown = texts(root)
     assert {"3,10", "2,45", "–", "daerah 2,60"} <= set(shown)
-    assert len(of_class(root, "line", "reference")) == 1
+    assert len(of_class(root, "path", "reference")) == 1  # one path, a dash band per row
     assert "Dinas A: 3,10 (2,90–3,30)" in (root[1].text or "")
 
 

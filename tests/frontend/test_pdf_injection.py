@@ -75,6 +75,7 @@ def test_every_pdf_route_prints_hostile_names_as_text(hostile: Hostile, trap: Tr
         "results_export": [hostile.round_name, unit_name],
         "results_roadmap_export": [hostile.round_name, unit_name],
         "my_result_pdf": [hostile.round_name, unit_name, employee_name],
+        "results_person_pdf": [hostile.round_name, unit_name, employee_name],
     }
     assert set(expected) == {name for name, kinds in DOWNLOADS.items() if "pdf" in kinds}
     for name, names in expected.items():
@@ -84,7 +85,7 @@ def test_every_pdf_route_prints_hostile_names_as_text(hostile: Hostile, trap: Tr
         document = read_pdf(response.content)
         for text in names:
             assert document.shows(text), (name, text)
-        if name in {"results_roadmap_export", "my_result_pdf"}:
+        if name in {"results_roadmap_export", "my_result_pdf", "results_person_pdf"}:
             assert any(document.shows(title) for title in hostile.course_titles), name
         assert document.images == 0, name
         assert document.links == 0, name

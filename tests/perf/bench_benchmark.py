@@ -327,7 +327,7 @@ def setup_real_region(args: argparse.Namespace, years: tuple[int, ...]) -> Real:
 
     from assessment.people import demo as people_demo
     from assessment.results.models import Score
-    from assessment.results.services import catalogue
+    from assessment.results.services import catalogue, publishing
     from assessment.results.services.demo_round import simulate_past_round
     from tenants.services import approval
     from tenants.services.signup import SignupRequest, register_region
@@ -344,6 +344,7 @@ def setup_real_region(args: argparse.Namespace, years: tuple[int, ...]) -> Real:
         round_ = simulate_past_round(
             "Pengukuran IKD (bench)", date(years[-1], 9, 1), region.tzinfo, args.takers, seed=years[-1]
         )
+        publishing.publish_round(round_, simulated=True)  # the region's explicit step to the benchmark
         takers = Score.objects.filter(round=round_).count()
     print(
         f"1. Real region {REAL_CODE}: {args.employees} employees, a round of {takers} takers simulated, "

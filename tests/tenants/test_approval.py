@@ -2,9 +2,11 @@
 a platform operator has approved it; a rejection deletes the claim and frees the code.
 
 The attack (anyone signs up as any region, runs a round and publishes it to BKN's national portal) is played
-through HTTP: the signup form, the sign-in link, the round page's "publish" button, the confirmation link
-from the mail, and the operator's console. Each test runs in the ``db`` transaction (rolled back); the mails
-and cache clean-up that wait for the commit run through ``django_capture_on_commit_callbacks``.
+through HTTP: the signup form, the sign-in link, the round page's "publish" button (which only announces the
+results to the region's employees, allowed while pending), the separate "send to the national benchmark"
+step, the confirmation link from the mail, and the operator's console. Each test runs in the ``db``
+transaction (rolled back); the mails and cache clean-up that wait for the commit run through
+``django_capture_on_commit_callbacks``.
 """
 
 from __future__ import annotations
@@ -87,8 +89,15 @@ def closed_scored_round(region: Region, admin_email: str) -> Round:
 
 
 def publish_round(site: Client, round_: Round) -> str:
-    """The round page's "publish" button: the round's results go out, with its figures to the benchmark."""
+    """The round page's "publish" button: the round's results are announced to its employees (only)."""
     response = site.post(f"/ronde/{round_.pk}/", {"action": "transition", "state": "published"}, follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def send_round(site: Client, round_: Round) -> str:
+    """The explicit step: the admin confirms sending the announced round to the national benchmark."""
+    response = site.post(f"/tolok-ukur/ronde/{round_.pk}/kirim/", {"confirm": "on"}, follow=True)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -108,12 +117,21 @@ def test_an_unverified_unapproved_region_cannot_publish_to_the_national_benchmar
     assert (region.signup_name, region.signup_email) == ("Rina Wulandari", "rina@kukarkab.go.id")
     round_ = closed_scored_round(region, "rina@kukarkab.go.id")  # preparing and a trial round are allowed
 
-    # 1. Straight after signup: refused, and the page says what is missing.
-    page = publish_round(site, round_)
+    # 1. Straight after signup: the results are announced to the region's employees (a pending region
+    # may), but the benchmark step is refused, and its page says what is missing.
+    publish_round(site, round_)
+    assert round_state(region, round_) == "published"
+    assert not Publication.objects.filter(region_code="64.02").exists()
+    results = site.get(f"/hasil/{round_.pk}/").content.decode()
+    assert 'id="benchmark-refusal"' in results
+    assert "hanya pengiriman ke tolok ukur nasional yang menunggu" in results
+    step = site.get(f"/tolok-ukur/ronde/{round_.pk}/kirim/").content.decode()
+    assert 'id="publish-refusal"' in step
+    assert 'type="submit" class="btn btn-primary" disabled' in step
+    page = send_round(site, round_)
     assert "Angka tidak dapat dikirim ke tolok ukur nasional" in page
     assert "belum disetujui" in page
     assert "verifikasi alamat email admin" in page
-    assert round_state(region, round_) == "closed"
     assert not Publication.objects.filter(region_code="64.02").exists()
 
     # 2. Verified, not yet approved: still refused, and the operator is what is missing.
@@ -121,7 +139,7 @@ def test_an_unverified_unapproved_region_cannot_publish_to_the_national_benchmar
     region.refresh_from_db()
     assert region.signup_email_verified_at is not None
     assert region.approval == "pending"
-    page = publish_round(site, round_)
+    page = send_round(site, round_)
     assert "belum disetujui" in page
     assert "verifikasi alamat email admin" not in page
     assert "persetujuan operator platform" in page
@@ -145,8 +163,8 @@ def test_an_unverified_unapproved_region_cannot_publish_to_the_national_benchmar
     assert "disetujui" in approved_mail.subject
     assert "http://kukar.localhost/" in approved_mail.body
 
-    publish_round(site, round_)
-    assert round_state(region, round_) == "published"
+    assert Publication.objects.filter(region_code="64.02").count() == 0  # approval alone sends nothing
+    send_round(site, round_)
     assert Publication.objects.filter(region_code="64.02").count() == 1
 
 

@@ -25,7 +25,7 @@ from django_tenants.utils import schema_context, tenant_context
 from accounts.models import User
 from accounts.roles import Role
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import importing, staging, units
 from assessment.people.tasks import commit_import
 from assessment.results.models import Score, TrainingCourse
 from assessment.rounds.models import Attempt, Participant
@@ -219,6 +219,7 @@ def queue_import(region: Region) -> str:
             summary=plan.summary(),
             total=plan.rows,
         )
+        staging.stage(job, plan)  # what the check left for the save
     return str(job.pk)
 
 

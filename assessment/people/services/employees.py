@@ -65,7 +65,7 @@ def search(
         qs = qs.filter(unit__in=[unit, *descendants(unit)])
     if units is not None:
         qs = qs.filter(unit__in=units)
-    if status in {"PNS", "PPPK"}:
+    if status in Employee.Status.values:
         qs = qs.filter(employment_status=status)
     if active == "active":
         qs = qs.filter(is_active=True)
@@ -189,7 +189,7 @@ def _export_rows(qs: QuerySet[Employee]) -> Iterator[list[object]]:
             e.unit.name,
             e.position_title,
             e.get_position_type_display(),
-            e.employment_status,
+            e.status_name,  # "PPPK Paruh Waktu", as the import reads it back
             e.rank,
             e.education,
             e.sex,
@@ -232,8 +232,9 @@ def import_template() -> bytes:
         "TMT CPNS dan jenis kelamin; isian lain harus cocok dengannya.",
         "Unit Kerja: nama atau kode unit yang sudah ada di IKD "
         "(huruf besar-kecil dan spasi tidak berpengaruh).",
-        "Jenis Jabatan: Struktural, Fungsional atau Pelaksana. Status Kepegawaian: PNS atau PPPK.",
-        "Golongan: I/a sampai IV/e untuk PNS; I sampai XVII untuk PPPK.",
+        "Jenis Jabatan: Struktural, Fungsional atau Pelaksana. "
+        f"Status Kepegawaian: {fields.STATUS_CHOICES_TEXT} (CPNS ditulis CPNS, bukan PNS).",
+        "Golongan: I/a sampai IV/e untuk PNS dan CPNS; I sampai XVII untuk PPPK dan PPPK Paruh Waktu.",
         "Pendidikan: SD, SMP, SMA/SMK, D1, D2, D3, D4, S1, S2 atau S3. Jenis Kelamin: L atau P.",
         "Tanggal Lahir: hh-bb-tttt. Email dan Nomor HP boleh kosong.",
         "Impor bersifat semua-atau-tidak-sama-sekali: bila ada satu baris salah, tidak ada yang disimpan.",

@@ -18,26 +18,56 @@ class FieldError(ValueError):
     pass
 
 
+_SPACE_RUNS = re.compile(r"\s+")
+_NOT_KEY = re.compile(r"[^a-z0-9/]+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return re.sub(r"\s+", " ", str(value).replace("\u00a0", " ")).strip()
+    raw = str(value)
+    if raw.isprintable() and "  " not in raw:  # the usual cell (tabs, line breaks, odd spaces are not)
+        return raw.strip()
+    return _SPACE_RUNS.sub(" ", raw.replace("\u00a0", " ")).strip()
 
 
 def _key(value: object) -> str:
-    return re.sub(r"[^a-z0-9/]+", " ", text(value).casefold()).strip()
+    return _NOT_KEY.sub(" ", text(value).casefold()).strip()
 
 
-_STATUS = {"pns": "PNS", "cpns": "PNS", "pppk": "PPPK", "p3k": "PPPK"}
+# Status as registers write it (SIASN, SIMPEG, hand-made files), spaces and punctuation removed. CPNS is its
+# own category: a candidate on probation is not yet a PNS (and was stored as PNS before, unrecoverably).
+_STATUS = {
+    "pns": "PNS",
+    "pegawainegerisipil": "PNS",
+    "cpns": "CPNS",
+    "calonpns": "CPNS",
+    "calonpegawainegerisipil": "CPNS",
+    "pppk": "PPPK",
+    "p3k": "PPPK",
+    "pppkpenuhwaktu": "PPPK",
+    "pegawaipemerintahdenganperjanjiankerja": "PPPK",
+    "pppkparuhwaktu": "PPPW",
+    "p3kparuhwaktu": "PPPW",
+    "pppkpw": "PPPW",
+    "p3kpw": "PPPW",
+    "pppw": "PPPW",
+    "paruhwaktu": "PPPW",
+}
+# Statuses whose number is a NIP in the PNS layout and whose rank is a golongan (I/a to IV/e); the
+# others (PPPK, PPPK Paruh Waktu) have an NI PPPK and a grade (I to XVII).
+PNS_LAYOUT = frozenset({"PNS", "CPNS"})
+STATUS_CHOICES_TEXT = "PNS, CPNS, PPPK atau PPPK Paruh Waktu"
 
 
 def employment_status(value: object) -> str:
-    key = _key(value).replace(" ", "")
+    key = _NOT_ALNUM.sub("", text(value).casefold())
     if key in _STATUS:
         return _STATUS[key]
-    raise FieldError(f"Status kepegawaian harus PNS atau PPPK (tertulis “{text(value)}”).")
+    raise FieldError(f"Status kepegawaian harus {STATUS_CHOICES_TEXT} (tertulis “{text(value)}”).")
 
 
 _POSITION_TYPES = {
@@ -72,19 +102,19 @@ _PNS_TOP = {"I": "d", "II": "d", "III": "d", "IV": "e"}
 
 
 def rank(value: object, status: str) -> str:
-    """PNS: golongan I/a to IV/e. PPPK: grade I to XVII (Roman or Arabic numerals)."""
+    """PNS and CPNS: golongan I/a to IV/e. PPPK (both kinds): grade I to XVII (Roman or Arabic)."""
     raw = text(value)
     if not raw:
         return ""
     cleaned = re.sub(r"^(gol(ongan)?|grade|golongan ruang)\.?\s*", "", raw, flags=re.IGNORECASE)
-    if status == "PNS":
+    if status in PNS_LAYOUT:
         match = _PNS_RANK.match(cleaned)
         if match:
             group = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(match.group(1), match.group(1).upper())
             letter = match.group(2).lower()
             if letter <= _PNS_TOP[group]:
                 return f"{group}/{letter}"
-        raise FieldError(f"Golongan PNS harus antara I/a dan IV/e (tertulis “{raw}”).")
+        raise FieldError(f"Golongan {status} harus antara I/a dan IV/e (tertulis “{raw}”).")
     upper = cleaned.upper()
     if upper in _ROMAN:
         return upper

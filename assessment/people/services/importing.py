@@ -1,16 +1,19 @@
-"""Importing the staff register (XLSX or CSV from SIASN/SIMPEG): check first, then commit all or nothing.
+"""Importing the staff register (XLSX or CSV from SIASN/SIMPEG): check first, then save all or nothing.
 
-``check`` parses and validates the file and compares it with the register, writing nothing: the admin
-sees counts of new, changed, unchanged, deactivated and rejected rows and every rejected row's number,
-column and reason. ``commit`` (run by a Celery task) repeats the check against the register as it is
-then and applies the plan in one transaction; a file with any rejected row is never applied.
+``check`` parses and validates the file and compares it with the register, writing nothing to it: the
+admin sees counts of new, changed, unchanged, deactivated and rejected rows and every rejected row's
+number, column and reason (every error of a row, and a NIP repeated in the file on each row that repeats
+it, naming both rows, whatever else is wrong there). The plan a clean check makes is staged
+(``staging.py``) and the save writes it without reading or checking the file again, in one transaction,
+if the register has not changed since (``register_fingerprint``); a file with any rejected row is never
+applied.
 
 Uploads are untrusted, and reading one is the expensive part, so the web request only stores the file:
-both the check and the commit run in the Celery worker (``tasks.py``), and there ``check_isolated`` reads
-the file in a forked child under ``PARSE_CPU_SECONDS`` and ``PARSE_MEMORY`` (``isolation.py``), on top of the
-caps that bound the reading itself (``reading.py``: unpacked size, shared strings, rows, columns). Any
-refusal becomes a file-level error (row 0) with a message that says what is wrong. ``check`` reads in
-process: the demo seeder and the benchmark pass files they made themselves.
+the check runs in the Celery worker (``tasks.py``), and there ``check_isolated`` reads the file in a
+forked child under ``PARSE_CPU_SECONDS`` and ``PARSE_MEMORY`` (``isolation.py``), on top of the caps that
+bound the reading itself (``reading.py``: unpacked size, shared strings, rows, columns). Any refusal
+becomes a file-level error (row 0) with a message that says what is wrong. ``check`` reads in process:
+the demo seeder and the tests pass files they made themselves.
 
 A file where every row is wrong can have hundreds of thousands of problems: the first ``MAX_ERRORS`` are
 kept with row, column and reason (the page lists those), the rows beyond are only counted.
@@ -18,13 +21,12 @@ kept with row, column and reason (the page lists those), the rows beyond are onl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from assessment.people.models import Employee, ImportJob, WorkUnit
@@ -36,7 +38,6 @@ from assessment.people.services.units import name_key
 from frontend.tabular import Formula, Table, TableError
 
 MAX_BYTES = 20 * 1024 * 1024  # the upload itself (nginx allows 25 MB)
-BATCH = 2000
 # Reading one file in the worker's child (isolation.py). 100,000 employees in the template's columns take
 # about 35 s of CPU time and 160 MB more memory (tests/perf/bench_import.py), and up to 120 s of wall-clock
 # time on a 2-core machine busy with other work: these leave room for that and little for anything worse.
@@ -132,6 +133,9 @@ class Plan:
     units_to_create: list[str] = field(default_factory=list)
     rows: int = 0
     rejected_row_numbers: set[int] = field(default_factory=set)  # every rejected row, listed or not
+    same: list[Record] = field(default_factory=list)  # the unchanged rows (kept for a re-check)
+    unit_ids: dict[str, int] = field(default_factory=dict)  # unit key -> id of the existing unit
+    fingerprint: str = ""  # the register this plan was made against (``register_fingerprint``)
 
     def reject(self, error: RowError) -> None:
         self.rejected_row_numbers.add(error.row)
@@ -169,22 +173,28 @@ def _file_error(message: str) -> Plan:
     return Plan(rejected=[RowError(row=0, column="", message=message)])
 
 
-def _parse_row(number: int, raw: dict[str, object], table: Table) -> tuple[Record | None, list[RowError]]:
-    """The row as a Record, or None and its errors."""
+def _parse_row(
+    number: int, raw: dict[str, object], table: Table
+) -> tuple[Record | None, str | None, list[RowError]]:
+    """The row as a Record (None when it has any error), its NIP when the NIP cell itself is valid, and
+    every error of the row: the NIP is returned even from a row with other errors, so that a duplicate
+    NIP is reported on every row that repeats one."""
     errors: list[RowError] = []
+    unusable: set[str] = set()  # cells already reported: not parsed again (one message per cell)
 
     def fail(name: str, message: str) -> None:
         errors.append(RowError(number, table.headers.get(name, COLUMNS[name][0]), message))
+        unusable.add(name)
 
     for name, value in raw.items():
         if isinstance(value, Formula):
             fail(name, f"Sel berisi rumus ({value.text}); rumus tidak dihitung. Tempel sebagai nilai saja.")
         elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             fail(name, f"Isi sel terlalu panjang: {len(value)} karakter, paling banyak {MAX_CELL_CHARS}.")
-    if errors:
-        return None, errors
 
     def value_of(name: str, parser: Callable[..., Any], *args: Any) -> Any:
+        if name in unusable:
+            return None
         try:
             return parser(raw.get(name), *args)
         except (parse.FieldError, NipError) as exc:
@@ -192,10 +202,8 @@ def _parse_row(number: int, raw: dict[str, object], table: Table) -> tuple[Recor
             return None
 
     for name in sorted(REQUIRED):
-        if name != "nip" and not parse.text(raw.get(name)):
+        if name != "nip" and name not in unusable and not parse.text(raw.get(name)):
             fail(name, f"{table.headers.get(name, COLUMNS[name][0])} wajib diisi.")
-    if errors:
-        return None, errors
     nip = value_of("nip", normalise_nip)
     status = value_of("employment_status", parse.employment_status)
     sex = value_of("sex", normalise_sex)
@@ -215,23 +223,29 @@ def _parse_row(number: int, raw: dict[str, object], table: Table) -> tuple[Recor
             )
         else:
             if info is not None and birth is None:
-                birth = info.birth_date  # PNS: the NIP says it
+                birth = info.birth_date  # PNS and CPNS: the NIP says it
+    position = value_of("position_type", parse.position_type)
+    education = value_of("education", parse.education)
+    email = value_of("email", parse.email)
+    phone = value_of("phone", parse.phone)
+    if errors:
+        return None, nip, errors
     record = Record(
         row=number,
-        nip=nip or "",
+        nip=nip,
         unit=parse.text(raw.get("unit")),
         full_name=parse.text(raw.get("full_name"))[:200],
         position_title=parse.text(raw.get("position_title"))[:200],
-        position_type=value_of("position_type", parse.position_type) or "",
-        employment_status=status or "",
+        position_type=position,
+        employment_status=status,
         rank=record_rank or "",
-        education=value_of("education", parse.education) or "",
-        sex=sex or "",
+        education=education or "",
+        sex=sex,
         birth_date=birth,
-        email=value_of("email", parse.email) or "",
-        phone=value_of("phone", parse.phone) or "",
+        email=email or "",
+        phone=phone or "",
     )
-    return (None, errors) if errors else (record, [])
+    return record, nip, []
 
 
 def parse_file(data: bytes, filename: str) -> Parsed:
@@ -245,22 +259,24 @@ def parse_file(data: bytes, filename: str) -> Parsed:
     records: list[Record] = []
     first_row_of: dict[str, int] = {}
     for number, raw in table.rows:
-        record, errors = _parse_row(number, raw, table)
+        record, nip, errors = _parse_row(number, raw, table)
+        if nip:
+            first = first_row_of.setdefault(nip, number)
+            if first != number:  # listed first: it names both rows, whatever else is wrong here
+                errors.insert(
+                    0,
+                    RowError(
+                        number,
+                        table.headers["nip"],
+                        f"NIP {nip} ada di dua baris: baris {first} dan baris {number}. Satu pegawai "
+                        "hanya boleh ada di satu baris; hapus atau perbaiki salah satunya.",
+                    ),
+                )
+                record = None
         for error in errors:
             problems.add(error)
-        if record is None:
-            continue
-        if record.nip in first_row_of:
-            problems.add(
-                RowError(
-                    number,
-                    table.headers["nip"],
-                    f"NIP {record.nip} sudah ada di baris {first_row_of[record.nip]}.",
-                )
-            )
-            continue
-        first_row_of[record.nip] = number
-        records.append(record)
+        if record is not None:
+            records.append(record)
     return Parsed(records, problems)
 
 
@@ -272,19 +288,37 @@ def _unit_lookup() -> dict[str, WorkUnit]:
     return lookup
 
 
+def register_fingerprint() -> str:
+    """A digest of everything a plan depends on: every employee's compared fields and every unit's name,
+    code and whether it is retired. Taken before the register is read for a plan, and again (under a
+    lock) before the plan is saved: a different digest means the register changed in between."""
+    employee = Employee._meta.db_table
+    unit = WorkUnit._meta.db_table
+    columns = ", ".join(["id", "nip", "unit_id", "is_active", *RECORD_FIELDS])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT md5(coalesce((SELECT string_agg(json_build_array({columns})::text, E'\\n' ORDER BY id) "  # noqa: S608
+            f"FROM {employee}), '') || '/' || coalesce((SELECT string_agg(json_build_array(id, code, "
+            f"name_key, retired_at IS NULL)::text, E'\\n' ORDER BY id) FROM {unit}), ''))"
+        )
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
+
+
 def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool) -> Plan:
     records = parsed.records
     plan = Plan(
         rejected=list(parsed.problems.errors),
         rejected_row_numbers=set(parsed.problems.rows),
         rows=len(records) + len(parsed.problems.rows),
+        fingerprint=register_fingerprint(),  # first: a change after it is seen at the save
     )
     units = _unit_lookup()
     retired = {name_key(u.name) for u in WorkUnit.objects.filter(retired_at__isnull=False)}
     new_units: dict[str, str] = {}
     existing = {
         row["nip"]: row
-        for row in Employee.objects.values("pk", "nip", "unit_id", "unit__name", "is_active", *RECORD_FIELDS)
+        for row in Employee.objects.values("pk", "nip", "unit_id", "is_active", *RECORD_FIELDS)
     }
     for record in records:
         key = name_key(record.unit)
@@ -306,6 +340,8 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool)
                 )
                 continue
             new_units.setdefault(key, record.unit)
+        else:
+            plan.unit_ids[key] = unit.pk
         current = existing.get(record.nip)
         if current is None:
             plan.new.append(record)
@@ -318,6 +354,7 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool)
         )
         if same:
             plan.unchanged += 1
+            plan.same.append(record)
         else:
             plan.changed.append((current["pk"], record))
     if deactivate_missing:
@@ -380,14 +417,14 @@ def checking_elsewhere(lost_after: int) -> bool:
     one admin cannot fill the workers every region shares; a check older than ``lost_after`` seconds
     has lost its task and blocks nothing."""
     since = timezone.now() - timedelta(seconds=lost_after)
-    return ImportJob.objects.filter(state=ImportJob.State.CHECKING, created_at__gte=since).exists()
+    return ImportJob.objects.filter(state=ImportJob.State.CHECKING, check_started_at__gte=since).exists()
 
 
 def fail_if_lost(job: ImportJob, lost_after: int) -> None:
     """Fail a check still waiting after ``lost_after`` seconds (its task was lost), so that its page stops
     waiting and tells the admin to upload again."""
     since = timezone.now() - timedelta(seconds=lost_after)
-    if job.state != ImportJob.State.CHECKING or job.created_at >= since:
+    if job.state != ImportJob.State.CHECKING or job.check_started_at >= since:
         return
     job.state = ImportJob.State.FAILED
     job.failure = (
@@ -399,65 +436,16 @@ def fail_if_lost(job: ImportJob, lost_after: int) -> None:
     )
 
 
-def _unique_code(name: str, taken: set[str]) -> str:
-    base = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")[:24] or "UNIT"
-    code, n = base, 2
-    while code in taken:
-        code, n = f"{base[:21]}-{n}", n + 1
-    taken.add(code)
-    return code
+def apply_plan(
+    plan: Plan, progress: Callable[[int, int], None] | None = None, *, filename: str = ""
+) -> dict[str, int]:
+    """Save a plan made in this process (the demo seeder, tests): staged and saved like an upload
+    (``staging``), in one transaction; raise ImportRejected if it has any rejected row."""
+    from assessment.people.services import staging  # builds on this module's Plan
 
-
-def _employee_values(record: Record) -> dict[str, Any]:
-    return {name: getattr(record, name) for name in RECORD_FIELDS}
-
-
-@transaction.atomic
-def apply_plan(plan: Plan, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
-    """Write the plan in one transaction; raise ImportRejected if it has any rejected row."""
     if plan.rejected:
         raise ImportRejected(plan)
-    total = len(plan.new) + len(plan.changed) + len(plan.deactivated)
-    done = 0
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, total)
-
-    taken = set(WorkUnit.objects.values_list("code", flat=True))
-    for unit_name in plan.units_to_create:
-        WorkUnit.objects.create(
-            code=_unique_code(unit_name, taken), name=unit_name, name_key=name_key(unit_name)
-        )
-    units = _unit_lookup()
-    for start in range(0, len(plan.new), BATCH):
-        new = plan.new[start : start + BATCH]
-        Employee.objects.bulk_create(
-            Employee(nip=r.nip, unit=units[name_key(r.unit)], is_active=True, **_employee_values(r))
-            for r in new
-        )
-        step(len(new))
-    for start in range(0, len(plan.changed), BATCH):
-        changed = plan.changed[start : start + BATCH]
-        updates = []
-        for pk, record in changed:
-            employee = Employee(
-                pk=pk,
-                nip=record.nip,
-                unit=units[name_key(record.unit)],
-                is_active=True,
-                **_employee_values(record),
-            )
-            updates.append(employee)
-        Employee.objects.bulk_update(updates, [*RECORD_FIELDS, "unit", "is_active"])
-        step(len(changed))
-    for start in range(0, len(plan.deactivated), BATCH):
-        gone = plan.deactivated[start : start + BATCH]
-        Employee.objects.filter(pk__in=gone).update(is_active=False)
-        step(len(gone))
-    return plan.summary()
+    return staging.save_plan(plan, filename=filename, progress=progress)
 
 
 def import_file(
@@ -468,7 +456,7 @@ def import_file(
     deactivate_missing: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
-    """Check and apply in one go (the Celery task and the demo seeder use this)."""
+    """Check and apply in one go (the demo seeder and tests use this)."""
     plan = check(data, filename, create_units=create_units, deactivate_missing=deactivate_missing)
-    apply_plan(plan, progress)
+    apply_plan(plan, progress, filename=filename)
     return plan

@@ -13,13 +13,12 @@ time limits are kept on the tasks too, but they only work in the prefork pool (t
 * Memory: the child may grow its address space by ``memory`` bytes beyond what it inherited. Before sending
   its answer it lifts the limit again: pickling needs room, and what it pickles was built within the limit.
 * The child is forked, so it starts at once with everything imported. It must not touch the database or
-  broker connections it inherits, and does not: it only turns bytes into rows. It leaves by ``os._exit``
-  (multiprocessing does that), so no inherited connection is closed on the parent's behalf.
+  broker connections it inherits, and does not: it only turns bytes into rows. It leaves by ``os._exit``,
+  so no inherited connection is closed on the parent's behalf.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import signal
@@ -105,14 +104,38 @@ def _child(
     sender.close()
 
 
+def _reap(pid: int, timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the child to end; whether it did (and was reaped)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if done:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
 def run_limited(func: Callable[..., T], *args: Any, cpu_seconds: int, wall_seconds: float, memory: int) -> T:
-    """``func(*args)`` in a forked child: its result, or its exception raised here, or ``LimitExceeded``."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, func, args, cpu_seconds, memory), daemon=True)
+    """``func(*args)`` in a forked child: its result, or its exception raised here, or ``LimitExceeded``.
+
+    Forked with ``os.fork``, not ``multiprocessing.Process``: Celery's prefork pool runs tasks in daemonic
+    processes, and multiprocessing refuses to start children from those."""
+    read_end, write_end = os.pipe()
     started = time.monotonic()
-    process.start()
-    sender.close()  # the child holds the only writing end: its death ends the wait with EOF
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never runs the parent's clean-up (os._exit)
+        try:
+            os.close(read_end)
+            _child(Connection(write_end, readable=False), func, args, cpu_seconds, memory)
+        finally:
+            os._exit(0)
+    os.close(write_end)  # the child holds the only writing end: its death ends the wait with EOF
+    receiver = Connection(read_end, writable=False)
+    ended = False
     try:
         if not receiver.poll(wall_seconds):
             raise LimitExceeded(TIME, wall_seconds, memory)
@@ -121,14 +144,14 @@ def run_limited(func: Callable[..., T], *args: Any, cpu_seconds: int, wall_secon
         except EOFError:
             # Gone without a word: the kernel killed it at its hard CPU limit, or it crashed (a failed
             # allocation in C code); which one, its running time tells.
-            process.join(5)
+            ended = _reap(pid, 5)
             if time.monotonic() - started >= cpu_seconds:
                 raise LimitExceeded(TIME, cpu_seconds, memory) from None
             raise LimitExceeded(MEMORY, cpu_seconds, memory) from None
     finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
+        if not ended and not _reap(pid, 1):
+            os.kill(pid, signal.SIGKILL)
+            _reap(pid, 30)
         receiver.close()
     if status == TIME:
         raise LimitExceeded(TIME, cpu_seconds, memory)

@@ -17,14 +17,16 @@ limits below bound the work any file can cause, and each refusal says what is wr
 * CSV: lines are counted before decoding (blank lines too), and the first lines may not have more than
   ``MAX_COLUMNS`` columns (finding the header costs a little per cell).
 
-Header matching, value cleaning and the other messages are ``frontend.tabular``'s: its helpers are reused
-(private as they are) so that both readers agree. These caps bound the work; the Celery task also runs the
-reading in a child process under a memory and a time limit (``isolation.py``) for whatever they miss.
+Header matching, value cleaning and the other messages are ``frontend.tabular``'s, through its public
+``header_columns`` and ``table_from_rows``, so that both readers agree. These caps bound the work; the
+Celery task also runs the reading in a child process under a memory and a time limit (``isolation.py``)
+for whatever they miss.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import zipfile
@@ -33,21 +35,18 @@ from pathlib import PurePath
 from typing import Any
 from xml.parsers import expat
 
-from openpyxl import load_workbook
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
 
+from assessment.people.services import sheet
 from frontend.tabular import (
     HEADER_SCAN_ROWS,
     PREFERRED_SHEET,
     Table,
     TableError,
-    _build_table,
-    _find_header,
-    _formula,
-    _make_spec,
-    _Spec,
-    _unsupported,
+    header_columns,
     read_table,
+    table_from_rows,
+    unsupported_file,
 )
 
 # Rows of a sheet or lines of a CSV, blank ones included: a region has up to 100,000 employees (DESIGN.md),
@@ -98,7 +97,7 @@ def read_register(
     extension = PurePath(name).suffix.casefold()
     if data and len(data) <= max_bytes:  # else read_table says what is wrong, as for any other misfit
         if extension in _XLSX_EXTENSIONS and data.startswith(_ZIP_MAGIC):
-            return _read_xlsx(data, name, _make_spec(columns, required))
+            return _read_xlsx(data, name, columns, required)
         if extension in _TEXT_EXTENSIONS and not data.startswith(_ZIP_MAGIC):
             _check_csv(data, name)
     return read_table(data, filename, columns, required, max_bytes=max_bytes, max_rows=MAX_ROWS)
@@ -149,11 +148,11 @@ def _open_archive(data: bytes, name: str) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise _unsupported(f"{name} bukan buku kerja .xlsx yang utuh") from None
+        raise unsupported_file(f"{name} bukan buku kerja .xlsx yang utuh") from None
     if len(infos) > MAX_PARTS:
         raise TableError(too_many)
     if "xl/workbook.xml" not in {info.filename for info in infos}:
-        raise _unsupported(f"{name} bukan buku kerja Excel (.xlsx)")
+        raise unsupported_file(f"{name} bukan buku kerja Excel (.xlsx)")
     unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
         raise TableError(
@@ -252,21 +251,16 @@ def _check_shared_strings(archive: zipfile.ZipFile, name: str) -> None:
 
 
 def _sheet_rows(
-    sheet: Any, name: str, *, max_row: int | None, max_col: int
+    rows: Iterator[tuple[int, list[object]]], name: str, title: str
 ) -> Iterator[tuple[int, list[object]]]:
-    """Rows as (number, values), ``max_col`` values each; openpyxl yields blank rows for the gaps."""
-    rows = enumerate(sheet.iter_rows(max_row=max_row, max_col=max_col), start=1)
-    while True:
-        try:
-            number, cells = next(rows)
-        except StopIteration:
-            return
-        except Exception as exc:  # a broken sheet: XML, zip, shared string or number errors
-            raise TableError(
-                f"Lembar '{sheet.title}' pada berkas {name} tidak dapat dibaca; mungkin rusak. "
-                "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."
-            ) from exc
-        yield number, [_formula(cell.value) if cell.data_type == "f" else cell.value for cell in cells]
+    """The reader's rows; a damaged sheet (XML, zip, a shared string that is not there) says so."""
+    try:
+        yield from rows
+    except sheet.BrokenWorkbook as exc:
+        raise TableError(
+            f"Lembar '{title}' pada berkas {name} tidak dapat dibaca; mungkin rusak. "
+            "Buka di Excel, simpan ulang sebagai .xlsx, lalu unggah lagi."
+        ) from exc
 
 
 def _counted(rows: Iterator[tuple[int, list[object]]], title: str) -> Iterator[tuple[int, list[object]]]:
@@ -280,33 +274,33 @@ def _counted(rows: Iterator[tuple[int, list[object]]], title: str) -> Iterator[t
         yield number, values
 
 
-def _read_xlsx(data: bytes, name: str, spec: _Spec) -> Table:
+def _read_xlsx(
+    data: bytes, name: str, columns: Mapping[str, Sequence[str]], required: Collection[str]
+) -> Table:
     with _open_archive(data, name) as archive:
         _check_shared_strings(archive, name)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds (KeyError, InvalidFileException, XML errors...)
-        raise _broken(name) from exc
-    try:
-        sheets = workbook.worksheets
-        if not sheets:
-            raise TableError(f"Berkas {name} tidak memiliki lembar kerja.")
-        sheet = next((ws for ws in sheets if ws.title.strip().casefold() == PREFERRED_SHEET), sheets[0])
-        # The stored dimension may be wrong (some generators write "A1"): read every row there is.
-        sheet.reset_dimensions()
-        head = list(_sheet_rows(sheet, name, max_row=HEADER_SCAN_ROWS, max_col=MAX_COLUMNS))
-        header = _find_header(head, spec)
-        # Only the header's columns are read below (a duplicate's too, so that it is still reported).
-        last = (
-            max(index for indexes in header.found.values() for index in indexes) + 1
-            if header is not None and header.found
-            else MAX_COLUMNS
+        try:
+            book = sheet.workbook(archive)
+            if not book.sheets:
+                raise TableError(f"Berkas {name} tidak memiliki lembar kerja.")
+            title, part = next(
+                ((t, p) for t, p in book.sheets if t.strip().casefold() == PREFERRED_SHEET), book.sheets[0]
+            )
+            strings = sheet.shared_strings(archive, book.shared_strings)
+            styles = sheet.date_styles(archive, book.styles)
+        except sheet.BrokenWorkbook as exc:
+            raise _broken(name) from exc
+        # Every row there is, whatever dimension the sheet declares (some generators write "A1").
+        reader = sheet.RowReader(archive, part, strings, styles, book.date1904, max_col=MAX_COLUMNS)
+        rows = _counted(_sheet_rows(reader.rows(), name, title), title)
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        # Only the header's columns are kept from here on (a duplicate's too, so that it is still reported).
+        found = header_columns(head, columns, required)
+        reader.max_col = found[-1] + 1 if found else MAX_COLUMNS
+        where = f" pada lembar '{title}'"
+        table = table_from_rows(
+            itertools.chain(head, rows), columns, required, max_rows=MAX_ROWS, where=where
         )
-        where = f" pada lembar '{sheet.title}'"
-        rows = _counted(_sheet_rows(sheet, name, max_row=None, max_col=last), sheet.title)
-        table = _build_table(rows, spec, MAX_ROWS, where)
-        table.sheet = sheet.title
+        table.sheet = title
         table.kind = "xlsx"
         return table
-    finally:
-        workbook.close()

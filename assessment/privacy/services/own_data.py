@@ -54,7 +54,7 @@ def register_entry(employee: Employee) -> dict[str, Any]:
         "unit_code": employee.unit.code,
         "position_title": employee.position_title,
         "position_type": employee.get_position_type_display(),
-        "employment_status": employee.employment_status,
+        "employment_status": employee.status_name,  # "PPPK Paruh Waktu", not its code
         "rank": employee.rank,
         "education": employee.education,
         "sex": employee.get_sex_display(),

@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessment.people.models import ImportJob
+from assessment.people.models import ImportJob, StagedRow
 from assessment.privacy.models import RoundRetention
 from assessment.privacy.services import policy
 from assessment.results.models import Score, ScoringRun
@@ -133,14 +133,15 @@ def remove_results(round_: Round, now: datetime) -> int:
 
 
 def empty_stale_uploads(now: datetime) -> int:
-    """Register files never imported, older than ``UPLOADS_KEPT``: emptied; a checked one cancelled."""
+    """Register imports never saved, older than ``UPLOADS_KEPT``: the file and the checked rows staged
+    for saving (both personal data) removed; a checked one cancelled."""
     stale = (
         ImportJob.objects.filter(
             state__in=[ImportJob.State.CHECKED, ImportJob.State.REJECTED, ImportJob.State.FAILED],
             created_at__lt=now - UPLOADS_KEPT,
         )
-        .annotate(size=Length("content"))
-        .filter(size__gt=0)
+        .annotate(size=Length("content"), staged=Exists(StagedRow.objects.filter(job=OuterRef("pk"))))
+        .filter(Q(size__gt=0) | Q(staged=True))
     )
     emptied = 0
     for job in stale.defer("content"):
@@ -150,7 +151,11 @@ def empty_stale_uploads(now: datetime) -> int:
             changes["failure"] = _(
                 "The file was not imported within %(days)s days and was deleted. Upload it again."
             ) % {"days": UPLOADS_KEPT.days}
-        emptied += ImportJob.objects.filter(pk=job.pk, state=job.state).update(**changes)
+        with transaction.atomic():
+            updated = ImportJob.objects.filter(pk=job.pk, state=job.state).update(**changes)
+            if updated:  # not saved meanwhile: its staged rows go with the file
+                StagedRow.objects.filter(job=job).delete()
+        emptied += updated
     return emptied
 
 

@@ -1,4 +1,10 @@
-"""Closing and publishing a round: the state change, then scoring in the background."""
+"""Closing a round and announcing its results: the state change, then scoring in the background.
+
+Announcing (the state *published*) opens the results to the round's employees and nothing more: sending the
+round's aggregates to the national benchmark is a separate, explicit step of the region admin
+(``publishing.publish_round``), so a region still waiting for the operator's approval announces its results
+all the same.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessment.results.models import ScoringRun
-from assessment.results.services import publishing
 from assessment.rounds.models import Attempt, Round
 from assessment.rounds.services import lifecycle
 
@@ -32,13 +37,10 @@ def in_progress(round_: Round) -> int:
     return Attempt.objects.filter(participant__round=round_, state=Attempt.State.IN_PROGRESS).count()
 
 
-def change_state(
-    round_: Round, new_state: str, actor: Any, *, simulated: bool = False, close_in_progress: bool = False
-) -> Round:
+def change_state(round_: Round, new_state: str, actor: Any, *, close_in_progress: bool = False) -> Round:
     """Every state change of a round from the UI goes through here: closing queues the scoring (and
-    is refused while takers are still answering, unless ``close_in_progress``), publishing needs a
-    finished scoring and sends the aggregates to the benchmark (``simulated`` marks them there as
-    figures of simulated takers)."""
+    is refused while takers are still answering, unless ``close_in_progress``), publishing (announcing
+    the results to employees) needs a finished scoring and sends nothing to the national benchmark."""
     if new_state == Round.State.CLOSED and not close_in_progress:
         waiting = in_progress(round_)
         if waiting:
@@ -49,15 +51,6 @@ def change_state(
             raise lifecycle.RoundError(_("The round can be published once its scoring has finished."))
     with transaction.atomic():
         round_ = lifecycle.transition(round_, new_state, actor)
-        if new_state == Round.State.PUBLISHED:
-            # The region's aggregates go to the national benchmark with the publication, or neither does.
-            try:
-                publishing.publish_round(round_, simulated=simulated)
-            except publishing.PublishingError as error:
-                raise lifecycle.RoundError(
-                    _("The figures could not be sent to the national benchmark: %(reason)s")
-                    % {"reason": error}
-                ) from error
     if new_state == Round.State.CLOSED:
         queue_scoring(round_)
     return round_

@@ -26,7 +26,9 @@ def simulate_past_round(
     actor: Any = None,
 ) -> Round:
     """Create a round held on ``day`` with every active employee invited, let ``takers`` of them take
-    it (participation varies by unit), then close, score with the real engine and publish it."""
+    it (participation varies by unit), then close, score with the real engine and announce the results to
+    its employees. Sending it to the national benchmark is the caller's separate step
+    (``publishing.publish_round``)."""
     bank = ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first()
     if bank is None:
         raise lifecycle.RoundError("The national item bank is not loaded (manage.py load_instrument).")
@@ -45,7 +47,7 @@ def simulate_past_round(
     )
     round_ = lifecycle.transition(round_, Round.State.CLOSED, actor)
     scoring.score_round(round_)
-    return closing.change_state(round_, Round.State.PUBLISHED, actor, simulated=True)
+    return closing.change_state(round_, Round.State.PUBLISHED, actor)
 
 
 def _sample(invited: list[Participant], takers: int, seed: int) -> list[Participant]:

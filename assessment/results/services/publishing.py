@@ -1,4 +1,10 @@
-"""What a region sends to the national benchmark when it publishes a round: aggregates, nothing personal.
+"""What a region sends to the national benchmark when it decides to: aggregates, nothing personal.
+
+Sending is its own step, apart from announcing the results to the round's employees (``closing.change_state``
+to *published*): the admin reads what is sent, who sees it and how to withdraw it, and confirms
+(``publish_round``); nothing goes to the benchmark before that. Only an announced round can be sent, and only
+by an approved region (``tenants.services.approval``); a pending region announces its results all the same.
+Withdrawing (``withdraw_round``) removes the figures from the benchmark at once; both are audited.
 
 The round's plausible values are summed here, inside the region, into the plain figures of a
 ``benchmark.disclosure.Release`` (the region and its six breakdowns); only those figures go to
@@ -141,8 +147,13 @@ def people_of_round(round_: Round) -> People:
 PublishingError = benchmark.PublishingError
 
 
+def own_keys() -> str:
+    """The round-key prefix of the current region's own rounds (simulated stand-ins have other keys)."""
+    return f"{current_schema()}:"
+
+
 def round_key(round_: Round) -> str:
-    return f"{current_schema()}:{round_.pk}"
+    return f"{own_keys()}{round_.pk}"
 
 
 def held_on(round_: Round, tz: tzinfo) -> date:
@@ -189,15 +200,17 @@ def _rescored_since_published(round_: Round, region: Region, scoring: ScoringRun
 
 
 def publish_round(round_: Round, *, simulated: bool | None = None) -> Publication:
-    """Send a published round's aggregates to the benchmark (again: the new figures replace the old).
-    ``simulated`` None keeps the mark of the figures it replaces."""
+    """The region's explicit decision: send an announced round's aggregates to the benchmark (again: the
+    new figures replace the old). ``simulated`` None keeps the mark of the figures it replaces."""
     if round_.state != Round.State.PUBLISHED:
-        raise benchmark.PublishingError(_("Only a published round goes to the national benchmark."))
+        raise benchmark.PublishingError(
+            _("Announce the round's results to its employees first; then its figures can be sent.")
+        )
     region = current_region()
     if simulated is None:
         earlier = publication_of(round_)
         simulated = earlier.simulated if earlier is not None else False
-    publication = benchmark.publish(figures_of_round(round_, region, simulated))
+    publication = benchmark.publish(figures_of_round(round_, region, simulated), own_keys=own_keys())
     audit_trail.record(
         "benchmark.published", subject=round_, participants=publication.participants, simulated=simulated
     )
@@ -211,5 +224,22 @@ def withdraw_round(round_: Round) -> bool:
     return withdrawn
 
 
+def preview_round(round_: Round) -> benchmark.Preview:
+    """What sending the round would publish now (protected and audited against its earlier versions)."""
+    region = current_region()
+    earlier = publication_of(round_)
+    return benchmark.preview(figures_of_round(round_, region, earlier.simulated if earlier else False))
+
+
 def publication_of(round_: Round) -> Publication | None:
     return Publication.objects.filter(region_code=current_region().code, round_key=round_key(round_)).first()
+
+
+def own_publications(region: Region) -> list[Publication]:
+    """The region's own rounds in the benchmark, newest first: never figures another source published
+    under its code (the demo's simulated stand-ins for regions that had not signed up)."""
+    return list(
+        Publication.objects.filter(region_code=region.code, round_key__startswith=own_keys()).order_by(
+            "-held_on", "-published_at"
+        )
+    )

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from assessment.instrument.models import Area, Competence, ProficiencyLevel
 from assessment.results.models import Aggregate, Score, ScoringRun
 from assessment.results.planning import shown_value
-from assessment.results.services.scoring import score_attempt
+from assessment.results.services import immediate
 from assessment.results.services.segments import DIMENSIONS
 from assessment.rounds.models import Attempt, Round
 from assessment.scoring.scale import level_of
@@ -84,19 +84,31 @@ def figures(round_: Round, unit_ids: list[int] | None = None) -> RoundFigures:
     return RoundFigures(round_, None if unit_ids is not None else region, units, ranked, small, segments)
 
 
+def result_released(round_: Round) -> bool:
+    """Whether the round's employees may see their own results: once it is published, or from their
+    submit on when the round shows results at once (open, closed while it is scored, published).
+
+    Nothing withdraws a round's results from its employees today (withdrawing from the national
+    benchmark is another matter): a released result stays visible, and the personal code keeps
+    opening it. A withdrawal would be one more condition here, the one place that decides."""
+    if round_.state == Round.State.PUBLISHED:
+        return True
+    return immediate.shows_at_once(round_) and round_.state in {Round.State.OPEN, Round.State.CLOSED}
+
+
 def own_score(attempt: Attempt | None) -> Score | None:
-    """An employee's score, once they may see it: after publication, or at once after submitting
-    when the round says so (then the attempt is scored on first view)."""
+    """An employee's score, once they may see it (``result_released``). A round that shows results at
+    once has the attempt scored by a task queued on submit; should it not have run yet, the attempt is
+    scored here (``immediate.score_promptly``, which leaves a closed round to the round's scoring)."""
     if attempt is None or attempt.state != Attempt.State.SUBMITTED:
         return None
     round_ = attempt.participant.round
-    immediate = round_.result_timing == Round.ResultTiming.IMMEDIATE
-    if round_.state != Round.State.PUBLISHED and not immediate:
+    if not result_released(round_):
         return None
-    score = Score.objects.filter(attempt=attempt).select_related("round__bank__framework", "unit").first()
-    if score is None and immediate:
-        score_attempt(attempt)
-        score = Score.objects.select_related("round__bank__framework", "unit").get(attempt=attempt)
+    related = ("round__bank__framework", "unit", "employee")
+    score = Score.objects.filter(attempt=attempt).select_related(*related).first()
+    if score is None and immediate.shows_at_once(round_) and immediate.score_promptly(attempt.pk) is not None:
+        score = Score.objects.select_related(*related).get(attempt=attempt)
     return score
 
 

@@ -10,7 +10,8 @@ __all__ = ["DIMENSIONS", "age_band", "education_group", "label", "rank_group"]
 
 
 def rank_group(status: str, rank: str) -> str:
-    if status == "PPPK":
+    """PNS and CPNS by golongan (I to IV); both kinds of PPPK (full and part time, "PPPW") have grades."""
+    if status in {"PPPK", "PPPW"}:
         return "PPPK"
     return rank.split("/")[0] if rank else ""
 

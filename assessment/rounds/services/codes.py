@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.audit import record
@@ -53,11 +53,13 @@ def check_login(nip: str, code: str) -> Participant | None:
     """The participant of an open (or published) round with this NIP and code; None if no match.
     Counts nothing: the caller limits wrong tries per client (``taker_views.taker_login``)."""
     typed = normalise_code(code)
-    # A published round's code still opens the employee's own result.
+    # A published round's code still opens the employee's own result, and so does a closed round's
+    # when it shows results at once (the result was promised from the submit on).
     candidates = Participant.objects.filter(
+        Q(round__state__in=[Round.State.OPEN, Round.State.PUBLISHED])
+        | Q(round__state=Round.State.CLOSED, round__result_timing=Round.ResultTiming.IMMEDIATE),
         employee__nip=nip,
         employee__is_active=True,
-        round__state__in=[Round.State.OPEN, Round.State.PUBLISHED],
     ).select_related("round")
     for participant in candidates:
         if hmac.compare_digest(code_for(participant), typed):

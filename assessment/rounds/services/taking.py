@@ -14,6 +14,10 @@ the shape inside its one statement instead of reading the bank on every save.
 The same statement checks the session's access-code version against the participant's: revoking a
 code ends every session opened with it, at no extra query.
 
+The start page says, before the taker taps anything, whether they can start now: inside a session
+window, or when the next one begins (``start_facts``); a taker who resumes an attempt already consented
+and is shown the time left instead of the consent again.
+
 The response process: the page reports which items it showed (``Attempt.seen_items``, in the order
 first shown), batched and piggybacked on saves. The server keeps the union in one ``UPDATE``, only for
 codes of the attempt's form and only while the attempt is in progress. Scoring reads it to tell an item
@@ -35,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from assessment.instrument.assembly import Candidate, personalise
 from assessment.instrument.models import Item
-from assessment.rounds.models import Attempt, Participant, Round
+from assessment.rounds.models import Attempt, Participant, Round, Session
 from assessment.rounds.services.audit import record
 from assessment.rounds.services.lifecycle import current_session
 from assessment.scoring.responses import shape_problem
@@ -94,6 +98,40 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
         option_order=personal.option_order,
         item_types={code: items[code].type for code in round_.form_items},
     )
+
+
+def next_session(round_: Round, now: datetime | None = None) -> Session | None:
+    """The first session of the round that starts after ``now``; None when none is left."""
+    now = now or timezone.now()
+    return round_.sessions.filter(starts_at__gt=now).order_by("starts_at").first()
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    """What the start page tells a taker before they tap anything."""
+
+    attempt: Attempt | None  # their attempt, if they started (never a submitted one: that page is another)
+    resuming: bool  # an attempt in progress: no consent again, the time left instead
+    seconds_left: int  # of an attempt in progress
+    can_start: bool  # a tap starts or resumes the test now
+    session: Session | None  # the session running now
+    next_session: Session | None  # when no session runs and no attempt is in progress: the next one
+
+
+def start_facts(participant: Participant, now: datetime | None = None) -> StartFacts:
+    """Whether the taker can start now, and if not when they can; an attempt in progress resumes at any
+    time (its deadline, not the session's end, limits it)."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.filter(participant=participant).first()
+    if attempt is not None:
+        attempt = finalise_if_overdue(attempt, now)
+    if attempt is not None and attempt.state == Attempt.State.IN_PROGRESS:
+        left = max(0, int((attempt.deadline_at - now).total_seconds()))
+        return StartFacts(attempt, True, left, True, None, None)
+    round_ = participant.round
+    session = current_session(round_, now) if round_.state == Round.State.OPEN else None
+    upcoming = None if session is not None else next_session(round_, now)
+    return StartFacts(attempt, False, 0, session is not None and attempt is None, session, upcoming)
 
 
 def finalise_if_overdue(attempt: Attempt, now: datetime | None = None) -> Attempt:

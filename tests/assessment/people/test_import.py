@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.services import employees as register
-from assessment.people.services import importing, units
+from assessment.people.services import importing, staging, units
 
 HEADER = (
     "NIP;Nama;Unit Kerja;Jabatan;Jenis Jabatan;Status Kepegawaian;Golongan;Pendidikan;Jenis Kelamin;"
@@ -179,7 +180,7 @@ def test_file_over_the_size_limit(region: Any, monkeypatch: pytest.MonkeyPatch) 
         (ROW_1.replace(";L;", ";P;"), "Jenis Kelamin", "tidak sesuai dengan NIP"),
         (ROW_1.replace("12-03-1987", "13-03-1987"), "Tanggal Lahir", "tidak sesuai dengan NIP"),
         (ROW_1.replace("Budi Santoso", ""), "Nama", "wajib diisi"),
-        (ROW_1.replace(";PNS;", ";Honorer;"), "Status Kepegawaian", "PNS atau PPPK"),
+        (ROW_1.replace(";PNS;", ";Honorer;"), "Status Kepegawaian", "PNS, CPNS, PPPK atau PPPK Paruh Waktu"),
         (ROW_1.replace("III/c", "III/f"), "Golongan", "I/a dan IV/e"),
         (ROW_1.replace(";S1;", ";SMEA;"), "Pendidikan", "Pendidikan harus"),
         (ROW_1.replace("Fungsional", "Honor"), "Jenis Jabatan", "Struktural, Fungsional atau Pelaksana"),
@@ -197,7 +198,72 @@ def test_row_errors_name_row_column_and_reason(region: Any, row: str, column: st
 def test_duplicate_nips_in_the_file(region: Any) -> None:
     [(row, column, message)] = errors_of(importing.check(csv(ROW_1, ROW_2, ROW_1), "dobel.csv"))
     assert (row, column) == (4, "NIP")
-    assert "sudah ada di baris 2" in message
+    assert message.startswith("NIP 198703122010011003 ada di dua baris: baris 2 dan baris 4.")
+
+
+def test_a_duplicate_nip_is_reported_on_a_row_that_has_other_errors_too(region: Any) -> None:
+    """Row 4 repeats row 2's NIP and has a wrong sex code and no name: all three are listed, the
+    duplicate first, naming both rows; so is row 5's duplicate of row 4's first occurrence."""
+    again = ROW_1.replace(";L;", ";X;").replace("Budi Santoso", "")
+    third = ROW_1.replace(";S1;", ";SMEA;")
+    problems = errors_of(importing.check(csv(ROW_1, ROW_2, again, third), "dobel.csv"))
+    assert problems == [
+        (
+            4,
+            "NIP",
+            "NIP 198703122010011003 ada di dua baris: baris 2 dan baris 4. Satu pegawai hanya boleh ada di "
+            "satu baris; hapus atau perbaiki salah satunya.",
+        ),
+        (4, "Nama", "Nama wajib diisi."),
+        (4, "Jenis Kelamin", "Jenis kelamin harus L (laki-laki) atau P (perempuan) (tertulis X)."),
+        (
+            5,
+            "NIP",
+            "NIP 198703122010011003 ada di dua baris: baris 2 dan baris 5. Satu pegawai hanya boleh ada di "
+            "satu baris; hapus atau perbaiki salah satunya.",
+        ),
+        (
+            5,
+            "Pendidikan",
+            "Pendidikan harus salah satu dari SD, SMP, SMA/SMK, D1, D2, D3, D4, S1, S2, S3 "
+            "(tertulis “SMEA”).",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "stored", "name", "rank"),
+    [
+        ("PNS", "PNS", "PNS", "III/c"),
+        ("CPNS", "CPNS", "CPNS", "III/c"),
+        ("Calon PNS", "CPNS", "CPNS", "III/c"),
+        ("PPPK", "PPPK", "PPPK", "IX"),
+        ("P3K", "PPPK", "PPPK", "IX"),
+        ("PPPK Paruh Waktu", "PPPW", "PPPK Paruh Waktu", "IX"),
+        ("pppk paruh-waktu", "PPPW", "PPPK Paruh Waktu", "IX"),
+    ],
+)
+def test_asn_categories_are_kept_apart(region: Any, written: str, stored: str, name: str, rank: str) -> None:
+    """CPNS is no longer stored as PNS; PPPK Paruh Waktu is its own category, graded like PPPK; the export
+    writes the name the import reads back."""
+    row = ROW_1.replace(";PNS;III/c;", f";{written};{rank};")
+    importing.import_file(csv(row), "status.csv")
+    employee = Employee.objects.get()
+    assert (employee.employment_status, employee.status_name, employee.rank) == (stored, name, rank)
+    exported = register.export(register.search(active="all"), "csv").decode("utf-8-sig")
+    assert f";{name};{rank};" in exported
+    assert importing.check(exported.encode(), "ekspor.csv").summary()["unchanged"] == 1
+    assert [e.nip for e in register.search(status=stored)] == [employee.nip]
+
+
+def test_cpns_has_a_nip_in_the_pns_layout_and_a_golongan(region: Any) -> None:
+    cpns = ROW_1.replace(";PNS;", ";CPNS;")
+    wrong_nip = cpns.replace("198703122010011003", "198713122010011003")
+    wrong_rank = ROW_3.replace(";PPPK;VII;", ";PPPK Paruh Waktu;III/a;")
+    problems = errors_of(importing.check(csv(wrong_nip, wrong_rank), "cpns.csv"))
+    assert [(r, c) for r, c, _ in problems] == [(2, "NIP"), (3, "Golongan")]
+    assert "Tanggal lahir dalam NIP" in problems[0][2]
+    assert "Golongan PPPK harus antara I dan XVII" in problems[1][2]
 
 
 def test_unknown_units_can_be_created_when_the_admin_asks(region: Any) -> None:
@@ -225,13 +291,16 @@ def test_a_failure_half_way_rolls_everything_back(region: Any, monkeypatch: pyte
     importing.import_file(csv(ROW_1), "a.csv")
     before = snapshot()
     plan = importing.check(csv(ROW_1.replace("III/c", "III/d"), ROW_2, ROW_3), "b.csv")
+    real = staging._execute
 
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("connection lost")
+    def broken(sql: str, params: list[Any], expected: int, what: str) -> int:
+        if what == "changed employees":  # the two new rows were already inserted
+            raise RuntimeError("connection lost")
+        return real(sql, params, expected, what)
 
-    monkeypatch.setattr(Employee.objects, "bulk_update", broken)
+    monkeypatch.setattr(staging, "_execute", broken)
     with pytest.raises(RuntimeError):
-        importing.apply_plan(plan)  # the two new rows were already inserted when the update failed
+        importing.apply_plan(plan)
     assert snapshot() == before
 
 
@@ -254,3 +323,20 @@ def test_template_has_the_indonesian_headers(region: Any) -> None:
     headers = [cell.value for cell in next(book.worksheets[0].iter_rows(max_row=1))]
     assert headers == importing.TEMPLATE_HEADERS
     assert "Petunjuk" in book.sheetnames
+
+
+def test_the_status_migration_maps_other_spellings_and_leaves_pns(region: Any) -> None:
+    """Existing PNS stay PNS (a CPNS stored as PNS before cannot be told apart); other spellings written
+    outside the import are mapped as the import reads them."""
+    from django.apps import apps
+
+    migration = importlib.import_module("assessment.people.migrations.0003_asn_status_and_staged_import")
+    importing.import_file(csv(ROW_1, ROW_2, ROW_3), "a.csv")
+    Employee.objects.filter(nip="199001052015032001").update(employment_status="cpns")
+    Employee.objects.filter(nip="199512202023211004").update(employment_status="p3k")
+    migration.map_statuses(apps, None)
+    assert dict(Employee.objects.values_list("nip", "employment_status")) == {
+        "198703122010011003": "PNS",
+        "199001052015032001": "CPNS",
+        "199512202023211004": "PPPK",
+    }

@@ -218,7 +218,7 @@ def test_validate_pppk_only_checks_length() -> None:
 def test_validate_unknown_status() -> None:
     error = _error(validate_nip, NIP, "Honorer")
     assert error.code == "status"
-    assert str(error) == "Status kepegawaian harus PNS atau PPPK (tertulis Honorer)."
+    assert str(error) == "Status kepegawaian harus PNS, CPNS, PPPK atau PPPK Paruh Waktu (tertulis Honorer)."
 
 
 # helpers -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.people import demo as people_demo
-from assessment.results.services import closing, scoring, simulation
+from assessment.results.services import closing, publishing, scoring, simulation
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import lifecycle
 from tests.assessment.rounds.conftest import open_round
@@ -26,7 +26,14 @@ def scored_round(region: Any, employees: int = 400, takers: int = 360) -> Round:
     simulation.simulate_attempts(round_, chosen, seed=7)
     round_ = lifecycle.transition(round_, Round.State.CLOSED, admin)
     scoring.score_round(round_)
-    return closing.change_state(round_, Round.State.PUBLISHED, admin)
+    return closing.change_state(round_, Round.State.PUBLISHED, admin)  # announced: nothing sent nationally
+
+
+def sent_round(region: Any, employees: int = 400, takers: int = 360) -> Round:
+    """``scored_round``, then the region's explicit step: its aggregates sent to the national benchmark."""
+    round_ = scored_round(region, employees, takers)
+    publishing.publish_round(round_)
+    return round_
 
 
 @pytest.fixture
@@ -34,3 +41,11 @@ def scored(region_a: Any) -> Iterator[tuple[Any, Round]]:
     call_command("load_instrument")
     with schema_context(region_a.schema_name):
         yield region_a, scored_round(region_a)
+
+
+@pytest.fixture
+def sent(region_a: Any) -> Iterator[tuple[Any, Round]]:
+    """Region A's round announced and sent to the national benchmark."""
+    call_command("load_instrument")
+    with schema_context(region_a.schema_name):
+        yield region_a, sent_round(region_a)

@@ -8,7 +8,7 @@ from typing import Any
 import openpyxl
 
 from assessment.people.models import Employee
-from assessment.results import exports
+from assessment.results import exports, reports
 from assessment.results.models import Score
 from assessment.results.planning import PersonNeed, learning_plan, roadmap
 from assessment.results.services import catalogue
@@ -31,23 +31,22 @@ def test_results_per_employee_are_formula_safe_and_complete(scored: Any) -> None
 
 
 def test_reports_and_roadmap_documents(scored: Any) -> None:
-    _, round_ = scored
-    report = exports.region_report_pdf(round_, "Kota <Samarinda> & Sekitarnya")  # markup-like names
-    assert report.startswith(b"%PDF")
-    report = exports.region_report_pdf(round_, "Kota Samarinda")
+    region, round_ = scored
+    region.name = "Kota <Samarinda> & Sekitarnya"  # markup-like names
+    report = reports.region_report_pdf(round_, region)
     assert report.startswith(b"%PDF")
     assert len(report) > 3000
     score = Score.objects.filter(round=round_).select_related("employee", "unit", "round").first()
-    unit = exports.region_report_pdf(round_, "Kota Samarinda", [score.unit_id], score.unit.name)
+    unit = reports.region_report_pdf(round_, region, [score.unit_id], score.unit.name)
     assert unit.startswith(b"%PDF")
     plan = learning_plan(score.competences, catalogue.courses())
-    assert exports.person_report_pdf(score, "Kota Samarinda", plan).startswith(b"%PDF")
+    assert reports.person_report_pdf(score, "Kota Samarinda", plan).startswith(b"%PDF")
     people = [
         PersonNeed(s.unit.name, s.index, {str(a["area"]): a["score"] for a in s.areas}, s.competences)
         for s in Score.objects.filter(round=round_).select_related("unit")
     ]
     road = roadmap(people, catalogue.courses(), target_index=2.5, years=2)
-    assert exports.roadmap_pdf(road, "Kota Samarinda", round_.name).startswith(b"%PDF")
+    assert reports.roadmap_pdf(road, "Kota Samarinda", round_.name).startswith(b"%PDF")
     book = openpyxl.load_workbook(io.BytesIO(exports.roadmap_xlsx(road))).active
     cells = [c for row in book.iter_rows(values_only=True) for c in row if c is not None]
     assert "Per pelatihan" in cells

@@ -67,7 +67,13 @@ def open_round(region: Any, admin: Any = None, **overrides: Any) -> Round:
     now = timezone.localtime(timezone.now(), region.tzinfo)
     start = (now - timedelta(hours=1)).time().replace(second=0, microsecond=0)
     lifecycle.add_session(
-        round_, now.date(), start if start < now.time() else time(0, 0), time(23, 59), region.tzinfo, admin
+        # Until the last second of the day: a test run at 23:59 would otherwise find no session.
+        round_,
+        now.date(),
+        start if start < now.time() else time(0, 0),
+        time(23, 59, 59),
+        region.tzinfo,
+        admin,
     )
     if now.time() > time(23, 58):  # a run just before midnight needs tomorrow's session too
         lifecycle.add_session(

@@ -1,6 +1,5 @@
 """MML-EM calibration: parameter recovery with anchors, scale identification, fit and drift flags."""
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -15,10 +14,7 @@ def test_recovery_10000_by_60_with_fixed_anchors() -> None:
     form = make_form(rng, anchors_per_area=2)  # 10 anchors
     theta = draw_theta(rng, 10_000, mean=0.3, sd=1.1)  # population off the reference N(0, 1)
     scores = draw_scores(rng, form, theta)
-    start = time.perf_counter()
-    cal = calibrate(form, scores)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 30.0
+    cal = calibrate(form, scores)  # its speed is measured by tests/perf, not asserted here
     assert cal.converged
     free = [not c.fixed for c in cal.items]
     assert sum(free) == 50

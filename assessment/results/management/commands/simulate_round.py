@@ -1,11 +1,13 @@
 """Simulate a past round in a region, person by person, and score it with the real engine.
 
     manage.py simulate_round --region kukar --name "Pengukuran IKD 2023" --date 2023-08-15 \
-        --takers 10303 [--targets 2.50,2.35,2.10,2.28,2.35] [--seed 2023]
+        --takers 10303 [--targets 2.50,2.35,2.10,2.28,2.35] [--seed 2023] [--benchmark]
 
 Every active employee is invited; ``--takers`` of them take the test (participation varies by unit).
 Abilities are drawn per unit and segment around the target area scores, answers are drawn from the
-item model, then the round is closed, scored and published. See assessment/results/services/simulation.py.
+item model, then the round is closed, scored and its results announced to its employees; ``--benchmark``
+also sends it to the national benchmark (marked simulated), the region's separate step.
+See assessment/results/services/simulation.py.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
 from assessment.results.models import Aggregate
-from assessment.results.services import simulation
+from assessment.results.services import publishing, simulation
 from assessment.results.services.demo_round import simulate_past_round
 from assessment.rounds.services.lifecycle import RoundError
 from tenants.models import Region
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--takers", required=True, type=int)
         parser.add_argument("--targets", default=",".join(str(t) for t in simulation.KUKAR_2023))
         parser.add_argument("--seed", type=int, default=2023)
+        parser.add_argument(
+            "--benchmark", action="store_true", help="Also send the round to the national benchmark."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         region = (
@@ -59,7 +64,9 @@ class Command(BaseCommand):
                     targets=targets,
                     seed=options["seed"],
                 )
-            except RoundError as exc:
+                if options["benchmark"]:
+                    publishing.publish_round(round_, simulated=True)
+            except (RoundError, publishing.PublishingError) as exc:
                 raise CommandError(str(exc)) from exc
             figures = Aggregate.objects.get(round=round_, dimension="region")
         self.stdout.write(

@@ -17,6 +17,8 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   if (!(url.pathname.indexOf("/tes/") === 0 || url.pathname.indexOf("/static/") === 0)) { return; }
+  // A result is never kept on the device: after signing out it must not open offline for the next user.
+  if (url.pathname.indexOf("/tes/hasil") === 0 || url.pathname.indexOf("/tes/keluar") === 0) { return; }
   event.respondWith(
     fetch(request).then(function (response) {
       if (response.ok) {

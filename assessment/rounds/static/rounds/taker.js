@@ -11,6 +11,9 @@
  * rarely costs a request), before submitting, and when the page is hidden. The server keeps the union,
  * so sending a code twice is harmless.
  *
+ * Signing out from the test page sends what is queued first; what cannot be sent stays queued on the
+ * device (nothing is deleted) and the taker is asked before leaving.
+ *
  * An ordering item is answered by moving its options or, when the order shown is already right, by
  * confirming it with its own button: either way the whole order is saved.
  */
@@ -145,7 +148,8 @@
 
   function showStatus(message) {
     var el = document.getElementById("save-status");
-    el.textContent = message || (queue.length ? queue.length + " " + L("pending") : L("saved"));
+    var waiting = queue.length + " " + L(queue.length === 1 ? "pending1" : "pending");
+    el.textContent = message || (queue.length ? waiting : L("saved"));
   }
 
   function el(tag, attrs, text) {
@@ -253,7 +257,10 @@
     section.appendChild(fieldset);
     document.getElementById("progress").textContent = L("question") + " " + (index + 1) + " " + L("of") + " " + state.items.length;
     document.getElementById("prev").disabled = index === 0 || !state.allow_back;
-    document.getElementById("next").disabled = index === state.items.length - 1;
+    // On the last item "Next" becomes "Review and submit": submitting is one tap away from there.
+    var last = index === state.items.length - 1;
+    document.getElementById("next").hidden = last;
+    document.getElementById("finish").hidden = !last;
     var flag = document.getElementById("flag");
     flag.setAttribute("aria-pressed", saved.flagged ? "true" : "false");
     flag.hidden = !state.allow_back;
@@ -293,8 +300,14 @@
       li.appendChild(b);
       list.appendChild(li);
     });
+    var answered = state.items.filter(function (item) {
+      var a = answers[item.code]; return a && a.response.length;
+    }).length;
+    document.getElementById("summary-count").textContent = L("count")
+      .replace("ANSWERED", String(answered)).replace("TOTAL", String(state.items.length));
     document.getElementById("summary").hidden = false;
     document.getElementById("summary").scrollIntoView();
+    document.getElementById("summary-title").focus({ preventScroll: true });
   }
 
   function tick() {
@@ -366,6 +379,25 @@
     render();
   });
   document.getElementById("show-summary").addEventListener("click", renderSummary);
+  document.getElementById("finish").addEventListener("click", renderSummary);
+  // Signing out: the answers go first. Unsent ones (offline) stay in localStorage under this attempt,
+  // and are sent when the taker signs in again on this device; the taker is told before leaving.
+  var signout = document.getElementById("taker-signout");
+  var signingOut = false;
+  if (signout) {
+    signout.addEventListener("submit", function (event) {
+      if (signingOut) { return; }
+      event.preventDefault();
+      if (navigator.onLine === false) { window.alert(L("signoutoffline")); return; }
+      var go = function () {
+        if (queue.length && !window.confirm(L("signoutpending"))) { return; }
+        signingOut = true;
+        signout.submit();
+      };
+      var afterAnswers = function () { return flushSeen().then(go, go); };
+      flush().then(afterAnswers, afterAnswers);
+    });
+  }
   document.getElementById("submit").addEventListener("click", function () {
     if (window.confirm(L("confirm"))) { finish(""); }
   });
