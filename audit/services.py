@@ -109,6 +109,15 @@ KINDS: dict[str, Any] = {
     "region.approved": _("Region approved"),
     "region.rejected": _("Region rejected"),
     "region.status_changed": _("Region status changed"),
+    # billing: the operator's and the regions' billing actions (public schema)
+    "billing.profile_changed": _("Billing profile changed"),
+    "billing.invoice_issued": _("Invoice issued"),
+    "billing.invoice_voided": _("Invoice cancelled"),
+    "billing.payment_recorded": _("Payment recorded"),
+    "billing.discount_granted": _("Discount granted"),
+    "billing.extension_granted": _("Extension granted"),
+    "billing.plan_saved": _("Plan saved"),
+    "billing.contract_recorded": _("Contract recorded"),
     # assessment.privacy: UU PDP requests and the retention periods
     "privacy.settings_changed": _("Privacy settings changed"),
     "privacy.correction_requested": _("Correction requested by the employee"),

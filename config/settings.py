@@ -78,6 +78,7 @@ SHARED_APPS = [
     "allauth.mfa",
     "assessment.instrument",  # the national frameworks and item banks, shared by every region
     "benchmark",  # protected aggregates of published rounds, and the national portal
+    "billing",  # plans, each region's contract, invoices and payment-provider events (public schema only)
     "pgtrigger",  # triggers declared on models, installed by migrations (the audit trail's guards)
     "audit",  # the audit trail: the platform's in public, each region's in its own schema
     "rest_framework",
@@ -122,6 +123,7 @@ REGION_SIZE_TABLES = {"users": "accounts_user", "employees": "people_employee"}
 DEPLOY_COMMANDS = ["prepare_provisioning", "load_instrument"]
 # Callables (dotted paths) that add each app's demo data to the demo region; see seed_demo.
 DEMO_SEEDERS: list[str] = [
+    "billing.demo.seed",  # first: Kukar's paid contract, so its big rounds open (billing.services.seats)
     "assessment.people.demo.seed",
     "accounts.demo.seed",  # a unit coordinator of two of the units just made
     "assessment.rounds.demo.seed",
@@ -215,7 +217,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.apply_retention_everywhere",
         "schedule": crontab(hour=19, minute=0),
     },
+    # Reminders of unpaid invoices, then read-only after the grace period (billing.services.overdue).
+    "billing-overdue": {"task": "billing.check_overdue", "schedule": crontab(hour=1, minute=0)},
 }
+
+# --- Billing (billing/): Stripe behind billing.providers; without a key invoices live in IKD only ---
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+# Seconds a webhook's signed timestamp may be old (Stripe's default tolerance).
+BILLING_WEBHOOK_TOLERANCE = int(os.environ.get("BILLING_WEBHOOK_TOLERANCE", "300"))
+# Days an invoice is payable (send_invoice); days after the due date before an unpaid region becomes
+# read-only: generous, since treasuries pay late around the fiscal year's end.
+BILLING_DAYS_UNTIL_DUE = int(os.environ.get("BILLING_DAYS_UNTIL_DUE", "30"))
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "45"))
+# Reminders, in days relative to the due date (negative: before it).
+BILLING_REMINDER_DAYS = [int(d) for d in env_list("BILLING_REMINDER_DAYS", "-7,0,7,30")]
+# The platform's operator as its invoices name it (billing.presenters; printed on every invoice PDF).
+BILLING_SELLER_NAME = os.environ.get("BILLING_SELLER_NAME", "Penyelenggara IKD ASN")
+BILLING_SELLER_NPWP = os.environ.get("BILLING_SELLER_NPWP", "")  # digits
+BILLING_SELLER_ADDRESS = os.environ.get("BILLING_SELLER_ADDRESS", "")
+BILLING_SELLER_EMAIL = os.environ.get("BILLING_SELLER_EMAIL", "")
+# Where treasuries transfer to, printed on open invoices, e.g. "Bank Mandiri 123-00-0000000-0 a.n. ...".
+BILLING_SELLER_BANK_ACCOUNT = os.environ.get("BILLING_SELLER_BANK_ACCOUNT", "")
 
 # --- Accounts (django-allauth) ---
 AUTH_USER_MODEL = "accounts.User"

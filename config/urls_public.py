@@ -9,6 +9,7 @@ from assessment.instrument import views as instrument
 from audit import views as audit
 from benchmark import api as benchmark_api
 from benchmark import views as benchmark
+from billing import webhooks as billing_webhooks
 from frontend import views as frontend
 from tenants import views as tenants
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("daftar/", tenants.signup, name="signup"),
     path("ketentuan/", frontend.terms, name="terms"),
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
+    path("", include("billing.urls_public")),  # pricing page, operator billing console
+    path("billing/webhook/", billing_webhooks.receive, name="billing_webhook"),  # the provider's events
     path("operator/", tenants.operator_regions, name="operator_regions"),
     path("operator/persetujuan/", tenants.operator_approvals, name="operator_approvals"),
     path("operator/wilayah/<str:code>/", tenants.operator_region, name="operator_region"),

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("assessment.rounds.urls")),
     path("", include("assessment.results.urls")),
     path("", include("assessment.privacy.urls")),
+    path("", include("billing.urls_tenant")),  # the region's contract, invoices, upgrade
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     # allauth's, with 429 for refused clients; named as allauth's, so that a suspended region still lets
     # its users sign in (tenants.middleware lets read-only regions' sign-in views through by name).

@@ -26,6 +26,7 @@ REGION_LINKS = [
     ("users", _("Users"), (Role.REGION_ADMIN,)),
     ("security", _("Security"), (Role.REGION_ADMIN,)),
     ("correction_list", _("Privacy"), (Role.REGION_ADMIN,)),
+    ("billing_region", _("Billing"), (Role.REGION_ADMIN,)),
     ("audit_trail", _("Audit trail"), (Role.REGION_ADMIN,)),
 ]
 PUBLIC_LINKS = [
@@ -33,6 +34,7 @@ PUBLIC_LINKS = [
     ("national_ranking", _("Regions ranked"), (Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR)),
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
     ("operator_approvals", _("Approvals"), (Role.PLATFORM_OPERATOR,)),
+    ("operator_billing", _("Billing"), (Role.PLATFORM_OPERATOR,)),
     ("operator_audit", _("Audit trail"), (Role.PLATFORM_OPERATOR,)),
     ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]

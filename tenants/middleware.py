@@ -66,6 +66,7 @@ _ALLOWED_WHEN_READ_ONLY = {
     "set_language",
     "mfa_authenticate",
     "login_token",
+    "billing_invoice_pay",  # a region suspended for non-payment may still pay by card
 }
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 

@@ -34,6 +34,9 @@ What a read-only region may still write, explicitly (``writes_allowed``):
   no region data, only who is signed in.
 - Signing in and out (the views ``RegionStatusMiddleware`` lets through, by URL name): the last-login
   time, the use of an MFA code (a spent recovery code must stay spent), the one-time sign-in link.
+- Paying an invoice by card (the view named ``billing_invoice_pay``, let through like signing in): a
+  region suspended for non-payment must be able to pay; it writes only the invoice's checkout session
+  (a public-schema row), never the region's data.
 - The audit trail (``audit.services.record``): what is read or tried in a suspended region must still
   be seen. Like every exemption, it only helps outside an already open read-only transaction.
   Nothing else is exempt; a new exemption belongs in this list.

@@ -57,8 +57,10 @@ def django_db_setup(
         )
         cache.clear()  # rate-limit counters and token nonces of an earlier run
         provisioning.prepare(pool_size=2)
-        make_region(**REGION_A)
-        make_region(**REGION_B)
+        from tests.billing.contracts import give_test_regions_seats
+
+        # Paying, with ample seats: the suite's rounds open whatever their size (tests/billing/contracts.py).
+        give_test_regions_seats(make_region(**REGION_A), make_region(**REGION_B))
         provisioning.fill_pool(2)  # the two signups took the first spares
     yield
     with django_db_blocker.unblock():

@@ -76,6 +76,7 @@ PUBLIC_URLCONF = settings.PUBLIC_SCHEMA_URLCONF
 RUN = secrets.token_hex(4).upper()
 PRIVATE = f"RAHASIA-B-{RUN}"  # B's units, employees, users, courses, local items, imports
 ROUND_NAME = f"RONDE-B-{RUN}"  # B's round: private on a region site, published with its aggregates
+BILLING = f"TAGIHAN-B-{RUN}"  # B's invoice and billing details: private on a region site, the operator's
 SEQUENCE_START = 7_000_000  # B's ids start here; A's are small
 KINDS = ("pdf", "csv", "xlsx")  # every file kind a ``<str:kind>`` route may serve
 FORMATS = ("csv", "xlsx")
@@ -99,6 +100,7 @@ _INT_BY_WORD = {
     "ronde": "round",
     "hasil": "round",
     "pelatihan": "course",
+    "faktur": "invoice",  # billing's invoices (public schema): B's must not open on A's site
 }
 
 
@@ -119,6 +121,8 @@ def values(route: str, parameter: Parameter, b: dict[str, Any]) -> tuple[str, ..
         return (b["token"],)
     elif kind == "str" and name == "code":
         return (b["code"],)
+    elif kind == "slug" and name == "code" and before == "paket":
+        return (b["plan"],)  # a billing plan (platform data, operator only)
     elif kind == "regex" and "confirm-email" in route and name == "key":
         return (b["confirmation_key"],)
     elif kind == "regex" and "password/reset/key" in route and name in {"uidb36", "key"}:
@@ -190,6 +194,16 @@ def fingerprint(region: Any) -> dict[str, Any]:
                 [code],
             ),
             "benchmark_naming": ("SELECT t::text FROM benchmark_naming t WHERE region_code = %s", [code]),
+            "billing_invoice": (
+                "SELECT i::text FROM billing_invoice i JOIN tenants_region r ON r.id = i.region_id"
+                " WHERE r.code = %s",
+                [code],
+            ),
+            "billing_billingprofile": (
+                "SELECT p::text FROM billing_billingprofile p JOIN tenants_region r ON r.id = p.region_id"
+                " WHERE r.code = %s",
+                [code],
+            ),
         }
         for table, (sql, params) in public.items():
             cursor.execute(sql, params)
@@ -213,7 +227,7 @@ class RegionB:
 
     def markers(self, public: bool) -> tuple[list[str], list[str]]:
         """(case-insensitive markers, exact markers) that must never be in a response."""
-        folded = [PRIVATE] if public else [PRIVATE, ROUND_NAME]
+        folded = [PRIVATE] if public else [PRIVATE, ROUND_NAME, BILLING]
         return [m.lower() for m in folded], [*self.nips, *self.codes]
 
 
@@ -301,6 +315,8 @@ def build_region_b(region: Any) -> RegionB:
         )
         address = EmailAddress.objects.get(user=coordinator)
         confirmation = EmailConfirmation.create(address)
+    invoice = _billing_of_b(region)
+    with schema_context(region.schema_name):
         ids: dict[str, Any] = {
             "unit": unit.pk,
             "employee": participant.employee_id,
@@ -315,6 +331,8 @@ def build_region_b(region: Any) -> RegionB:
             "reset_uidb36": user_pk_to_url_str(coordinator),
             "reset_key": default_token_generator.make_token(coordinator),
             "code": region.code,
+            "invoice": invoice.pk,
+            "plan": invoice.plan.code,
         }
         nips = list(Employee.objects.values_list("nip", flat=True))
         access_codes = [codes.code_for(p) for p in Participant.objects.filter(round=round_)]
@@ -353,6 +371,35 @@ def build_region_b(region: Any) -> RegionB:
         form=form,
         query=urlencode({k: form[k] for k in ("unit", "round", "employee", "participant", "user", "region")}),
         answer=answer,
+    )
+
+
+def _billing_of_b(region: Any) -> Any:
+    """B's billing details and an open invoice, marked (public-schema rows, shown by the billing pages)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import BillingProfile, Invoice, Plan
+
+    BillingProfile.objects.create(
+        region=region, legal_name=f"{BILLING}-PEMDA", npwp="012345678901000", address=BILLING
+    )
+    today = timezone.localdate()
+    return Invoice.objects.create(
+        region=region,
+        number=f"IKD/B/{RUN}",
+        plan=Plan.objects.get(code="standar"),
+        seats=10,
+        period_start=today,
+        period_end=today + timedelta(days=364),
+        description=f"{BILLING}-URAIAN",
+        subtotal=600_000,
+        net=600_000,
+        tax_base=550_000,
+        ppn=66_000,
+        total=666_000,
+        due_date=today + timedelta(days=30),
     )
 
 

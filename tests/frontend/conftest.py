@@ -63,7 +63,15 @@ DOWNLOADS: dict[str, tuple[str, ...]] = {
     "national_export": ("csv", "xlsx"),
     "audit_export": ("csv", "xlsx"),
     "operator_audit_export": ("csv", "xlsx"),  # the public site's: tests/test_audit_trail.py
+    # Billing's: invoices are public-schema rows, not the hostile region's data; walked with hostile
+    # names (PDF as text, no overlap; formulas neutralised) in tests/billing/test_billing_pages.py.
+    "billing_invoice_pdf": ("pdf",),
+    "operator_billing_invoice_pdf": ("pdf",),
+    "operator_billing_export": ("csv", "xlsx"),
 }
+WALKED_IN_BILLING_TESTS = frozenset(
+    {"billing_invoice_pdf", "operator_billing_invoice_pdf", "operator_billing_export"}
+)
 _FILE_ROUTE = re.compile(r"\.(pdf|csv|xlsx|<str:\w+>)$")
 
 

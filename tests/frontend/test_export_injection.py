@@ -27,6 +27,7 @@ from tests.frontend.conftest import (
     FORMULAS,
     TRIGGERS,
     UNIT_CODE,
+    WALKED_IN_BILLING_TESTS,
     Hostile,
     disposition_name,
     download_routes,
@@ -74,6 +75,8 @@ def test_every_spreadsheet_route_neutralises_formulas(hostile: Hostile) -> None:
     for name, kinds in DOWNLOADS.items():
         for kind in kinds:
             if kind == "pdf" or name in {"national_export", "operator_audit_export"}:  # public site's
+                continue
+            if name in WALKED_IN_BILLING_TESTS:
                 continue
             response = hostile.client_for(name).get(hostile.url(name, kind))
             assert response.status_code == 200, (name, kind)

@@ -15,7 +15,7 @@ from django.conf import settings
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.utils import ImageReader
 
-from tests.frontend.conftest import DOWNLOADS, Hostile, Trap, read_pdf
+from tests.frontend.conftest import DOWNLOADS, WALKED_IN_BILLING_TESTS, Hostile, Trap, read_pdf
 
 STYLE = getSampleStyleSheet()["Normal"]
 # The helpers are imported inside the tests that use them, so that the route walk also runs (and
@@ -77,7 +77,9 @@ def test_every_pdf_route_prints_hostile_names_as_text(hostile: Hostile, trap: Tr
         "my_result_pdf": [hostile.round_name, unit_name, employee_name],
         "results_person_pdf": [hostile.round_name, unit_name, employee_name],
     }
-    assert set(expected) == {name for name, kinds in DOWNLOADS.items() if "pdf" in kinds}
+    assert set(expected) == {
+        name for name, kinds in DOWNLOADS.items() if "pdf" in kinds and name not in WALKED_IN_BILLING_TESTS
+    }
     for name, names in expected.items():
         response = hostile.client_for(name).get(hostile.url(name, "pdf"))
         assert response.status_code == 200, (name, response.content[:300])

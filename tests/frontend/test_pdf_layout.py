@@ -25,7 +25,7 @@ from django.test import Client
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from tests.frontend.conftest import DOWNLOADS, Hostile
+from tests.frontend.conftest import DOWNLOADS, WALKED_IN_BILLING_TESTS, Hostile
 from tests.pdftext import overlaps, pages_text
 
 SAVED = Path(__file__).resolve().parents[2] / ".ikd" / "pdfs"  # the last documents made, to look at
@@ -49,7 +49,9 @@ def test_the_checker_finds_text_drawn_over_text() -> None:
 
 
 def test_no_pdf_route_overlaps_text_with_hostile_names(hostile: Hostile) -> None:
-    names = [name for name, kinds in DOWNLOADS.items() if "pdf" in kinds]
+    names = [
+        name for name, kinds in DOWNLOADS.items() if "pdf" in kinds and name not in WALKED_IN_BILLING_TESTS
+    ]
     assert {
         "code_sheet",
         "results_export",

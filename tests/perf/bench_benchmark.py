@@ -337,6 +337,10 @@ def setup_real_region(args: argparse.Namespace, years: tuple[int, ...]) -> Real:
         SignupRequest(REAL_CODE, REAL_SLUG, "Bench Admin", "bench@kukarkab.go.id", "Bench-National-2026!")
     ).region
     region = approval.approve_seeded(region, actor="bench")  # only approved regions publish
+    from billing.services import subscriptions as billing_contracts
+
+    # Seats for the simulated round (billing.services.seats checks them at the opening).
+    billing_contracts.seed_contract(region, "standar", args.employees, start=date.today(), actor="bench")
     with schema_context(region.schema_name):
         people_demo.seed(region, count=args.employees)
         catalogue.ensure_seeded()

@@ -71,6 +71,12 @@ def main() -> None:
     region = register_region(
         SignupRequest("64.02", "kukar", "Bench Admin", "bench@kukarkab.go.id", "Bench-Close-2026!")
     ).region
+    from datetime import date as day
+
+    from billing.services import subscriptions as billing_contracts
+
+    # Seats for the round (billing.services.seats checks them at the opening).
+    billing_contracts.seed_contract(region, "standar", args.employees, start=day.today(), actor="bench")
     with schema_context(region.schema_name):
         started = time.perf_counter()
         people_demo.seed(region, count=args.employees)

@@ -79,6 +79,10 @@ provisioning.prepare(pool_size=0)
 call_command("load_instrument", verbosity=0)
 region = Region.objects.filter(code="64.02").first() or register_region(
     SignupRequest("64.02", "kukar", "Bench", "bench@kukarkab.go.id", "Bench-Testday-2026!")).region
+from datetime import date
+from billing.services import subscriptions as billing_contracts
+if billing_contracts.peek_current(region) is None:  # seats for the round (billing.services.seats)
+    billing_contracts.seed_contract(region, "standar", 100_000, start=date.today(), actor="bench")
 from assessment.people import demo
 from assessment.rounds import demo as rounds_demo
 from assessment.rounds.models import Participant

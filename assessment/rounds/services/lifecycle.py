@@ -200,6 +200,13 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
         # Closing again would re-score it without the answers the retention period removed.
         if responses_removed(round_):
             raise RoundError(responses_removed_message())
+    if new_state == S.OPEN and old == S.SCHEDULED:
+        from assessment.rounds.services.seats import check_opening
+
+        # Only opening is refused over the contract's seats; registers, results and exports never are.
+        decision = check_opening(round_)
+        if not decision.allowed:
+            raise RoundError(decision.message)
     if new_state == S.CLOSED:
         from assessment.rounds.services.taking import submit
 

@@ -1,0 +1,1 @@
+"""Billing's business rules: plain typed functions that views, tasks and other apps call."""
