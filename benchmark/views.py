@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.access import access
 from accounts.roles import Role
 from benchmark import coverage, presentation
-from benchmark.services import exporting, national, publishing
+from benchmark.services import exporting, generation, national
 from frontend.downloads import attachment
 
 PORTAL_ROLES = [Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR]
@@ -71,7 +71,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **_filter_context(filters),
-        "generation": publishing.generation(),
+        "generation": generation.current(),
         "rows": ordered,
         "national": nat,
         "sort": sort if sort in SORTS else "rank",

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from assessment.instrument.models import ItemBank
 from assessment.rounds.models import Participant, Round
-from assessment.rounds.services import codes, lifecycle
+from assessment.rounds.services import codes, lifecycle, sessions
 
 NAME = "Pengukuran Indeks Kompetensi Digital ASN 2026"
 
@@ -35,7 +35,7 @@ def seed(region: Any, stdout: Any = None) -> None:
         lifecycle.set_participants(round_, mode="all")
         lifecycle.transition(round_, Round.State.SCHEDULED, None)
         lifecycle.transition(round_, Round.State.OPEN, None)
-    elif round_.state == Round.State.OPEN and lifecycle.current_session(round_) is None:
+    elif round_.state == Round.State.OPEN and sessions.current_session(round_) is None:
         _add_week(round_, region)  # a demo started again weeks later still has a session today
     participant = (
         Participant.objects.filter(round=round_).select_related("employee").order_by("employee__nip").first()

@@ -23,7 +23,8 @@ from django.db.models import Count, Max
 from benchmark import coverage
 from benchmark.models import Publication, PublishedCell
 from benchmark.segments import DIMENSIONS as SEGMENT_KEYS
-from benchmark.services.publishing import AREAS, DIMENSIONS, generation
+from benchmark.services import generation
+from benchmark.services.cells import AREAS, DIMENSIONS
 from tenants import wilayah
 
 T = TypeVar("T")
@@ -101,7 +102,7 @@ def cached(name: str, key: str, build: Callable[[], T]) -> T:
     """``build()`` once per benchmark generation: after a publication the first request builds the
     figures while the others wait for them, rather than every worker building the same at once."""
     digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
-    full = f"benchmark:{generation()}:{name}:{digest}"
+    full = f"benchmark:{generation.current()}:{name}:{digest}"
     value = cache.get(full)
     if value is not None:
         return cast(T, value)

@@ -22,7 +22,6 @@ which have no site and are reached from code only, never from a request.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,14 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from benchmark import disclosure
-from benchmark.models import Event, Generation, Naming, Publication, PublishedCell, Version
+from benchmark.models import Event, Naming, Publication, PublishedCell, Version
+from benchmark.services import generation
+from benchmark.services.cells import AREAS
+from benchmark.tasks import queue_warm_portal
 from tenants import wilayah
 from tenants.models import Region
 from tenants.services import approval
 
-# The breakdowns a region publishes, in the order the portal shows them.
-DIMENSIONS: tuple[str, ...] = ("status", "position_type", "rank_group", "age_band", "sex", "education")
-AREAS = 5
 MEAN_DIGITS = 3  # published means are rounded: rounding only removes information
 
 
@@ -167,16 +166,9 @@ def _as_published(row: Version) -> disclosure.ProtectedRelease:
 
 
 def _bump() -> None:
-    # A random token rather than a counter: a rolled-back change never leaves a value that a later,
-    # different change would take again (which would serve figures cached for the first).
-    Generation.objects.update_or_create(pk=1, defaults={"value": secrets.randbits(62)})
-    from benchmark.tasks import queue_warm_portal  # the task module imports the national figures
-
+    """Cached national figures are stale from here on; the portal's first pages are built again."""
+    generation.bump()
     transaction.on_commit(queue_warm_portal)
-
-
-def generation() -> int:
-    return Generation.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
 @dataclass(frozen=True)

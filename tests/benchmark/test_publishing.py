@@ -24,6 +24,7 @@ from assessment.results.services.publishing import AREAS, People, release_from_p
 from benchmark import disclosure
 from benchmark.disclosure import MIN_CELL
 from benchmark.models import Event, Naming, Publication, PublishedCell
+from benchmark.services import generation as generation_token
 from benchmark.services import national
 from benchmark.services import publishing as benchmark
 from benchmark.services.publishing import PublishingError, RoundFigures
@@ -200,7 +201,7 @@ def snapshot(code: str, round_key: str) -> dict[str, Any]:
         "events": list(
             Event.objects.filter(region_code=code).order_by("pk").values_list("action", flat=True)
         ),
-        "generation": benchmark.generation(),
+        "generation": generation_token.current(),
     }
 
 
@@ -405,7 +406,7 @@ def test_withdrawal_removes_the_region_from_national_figures(db: Any) -> None:
     assert a.mean is not None
     assert b.mean is not None
 
-    before_generation = benchmark.generation()
+    before_generation = generation_token.current()
     before_overview = national.overview(national.resolve(INSTRUMENT, 2025))
     assert before_overview.level_basis[0] == 300 + 500
     before = before_overview.national
@@ -417,7 +418,7 @@ def test_withdrawal_removes_the_region_from_national_figures(db: Any) -> None:
     assert before.mean == pytest.approx(pooled, abs=2e-3)
 
     assert benchmark.withdraw("64.02", "uji:1") is True
-    assert benchmark.generation() != before_generation
+    assert generation_token.current() != before_generation
     after_overview = national.overview(national.resolve(INSTRUMENT, 2025))
     assert after_overview.level_basis[0] == 500
     after = after_overview.national
@@ -441,9 +442,9 @@ def test_withdrawal_removes_the_region_from_national_figures(db: Any) -> None:
         (Event.Action.PUBLISHED, 500)
     ]
     # Withdrawing what is not there changes nothing.
-    generation = benchmark.generation()
+    generation = generation_token.current()
     assert benchmark.withdraw("64.02", "uji:1") is False
-    assert benchmark.generation() == generation
+    assert generation_token.current() == generation
     assert Event.objects.filter(region_code="64.02").count() == 2
 
 
@@ -542,15 +543,15 @@ def test_rounds_on_other_instrument_versions_are_kept_apart(db: Any) -> None:
 
 def test_naming_is_opt_in_both_ways(db: Any) -> None:
     assert benchmark.is_named("64.72") is False  # anonymous until the region chooses otherwise
-    generation = benchmark.generation()
+    generation = generation_token.current()
     benchmark.set_naming("64.72", True)
     assert benchmark.is_named("64.72") is True
     assert benchmark.is_named("64.02") is False
-    assert benchmark.generation() != generation
-    generation = benchmark.generation()
+    assert generation_token.current() != generation
+    generation = generation_token.current()
     benchmark.set_naming("64.72", False)
     assert benchmark.is_named("64.72") is False
-    assert benchmark.generation() != generation
+    assert generation_token.current() != generation
     benchmark.set_naming("64.72", True)
     assert benchmark.is_named("64.72") is True
     assert Naming.objects.filter(region_code="64.72").count() == 1
@@ -614,9 +615,9 @@ def test_publishing_a_real_round_sends_aggregates_only(scored: Any) -> None:
 @pytest.mark.parametrize("code", ["99.99", "64.99", "6402", "64.7", ""])
 def test_unknown_region_code_is_refused(db: Any, code: str) -> None:
     release = release_from_people(simulate(np.random.default_rng(41), 50, 2.5, SKEWED), None)
-    generation = benchmark.generation()
+    generation = generation_token.current()
     with pytest.raises(PublishingError):
         benchmark.publish(figures_for(code, release))
     assert not Publication.objects.exists()
     assert not Event.objects.exists()
-    assert benchmark.generation() == generation
+    assert generation_token.current() == generation

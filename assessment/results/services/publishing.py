@@ -42,6 +42,7 @@ from audit import services as audit_trail
 from benchmark import disclosure
 from benchmark.models import Publication, Version
 from benchmark.services import publishing as benchmark
+from benchmark.services.cells import DIMENSIONS
 from tenants.models import Region
 from tenants.schemas import current_schema
 
@@ -108,7 +109,7 @@ def release_from_people(people: People, eligible: int | None) -> disclosure.Rele
     # n-weighted means of every breakdown add up exactly to the total's.
     areas = np.clip(np.where(np.isnan(areas), index[:, :, None], areas), 1.0, 4.0)
     tables = []
-    for dimension in benchmark.DIMENSIONS:
+    for dimension in DIMENSIONS:
         known = [key for key, _label in segments.DIMENSIONS[dimension][1]]
         column = np.array([v if v in known else "" for v in people.segments[dimension]], dtype=object)
         keys = known if "" in known else [*known, ""]
@@ -134,13 +135,11 @@ def people_of_round(round_: Round) -> People:
     draws = len(plausible[0]["index"]) if plausible else 1
     index = np.array([p["index"] for p in plausible], dtype=np.float64).reshape(-1, draws).T
     areas = np.array([p["areas"] for p in plausible], dtype=np.float64).reshape(-1, draws, AREAS)
-    segment_columns = (
-        list(zip(*(row[1:] for row in rows), strict=True)) if rows else [()] * len(benchmark.DIMENSIONS)
-    )
+    segment_columns = list(zip(*(row[1:] for row in rows), strict=True)) if rows else [()] * len(DIMENSIONS)
     return People(
         index=index,
         areas=areas.transpose(1, 0, 2),
-        segments={dim: list(col) for dim, col in zip(benchmark.DIMENSIONS, segment_columns, strict=True)},
+        segments={dim: list(col) for dim, col in zip(DIMENSIONS, segment_columns, strict=True)},
     )
 
 

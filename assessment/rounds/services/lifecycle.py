@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment.instrument.assembly import Candidate, FormRule, FormRuleError, assemble
@@ -19,6 +18,7 @@ from assessment.people.nip import NipError, normalise_nip
 from assessment.people.services.employees import ensure_logins
 from assessment.rounds.models import Answer, Attempt, Participant, Round, Session
 from assessment.rounds.services.audit import record
+from assessment.rounds.services.taking import submit
 
 S = Round.State
 TRANSITIONS: dict[str, set[str]] = {
@@ -208,8 +208,6 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
         if not decision.allowed:
             raise RoundError(decision.message)
     if new_state == S.CLOSED:
-        from assessment.rounds.services.taking import submit
-
         for attempt in Attempt.objects.filter(participant__round=round_, state=Attempt.State.IN_PROGRESS):
             submit(attempt, automatic=True)
     if new_state in {S.SCHEDULED, S.OPEN}:
@@ -218,8 +216,3 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
     round_.save(update_fields=["state", "form_items"])
     record(round_, actor, "state_changed", old=old, new=new_state)
     return round_
-
-
-def current_session(round_: Round, now: datetime | None = None) -> Session | None:
-    now = now or timezone.now()
-    return round_.sessions.filter(starts_at__lte=now, ends_at__gte=now).first()

@@ -41,7 +41,7 @@ from assessment.instrument.assembly import Candidate, personalise
 from assessment.instrument.models import Item
 from assessment.rounds.models import Attempt, Participant, Round, Session
 from assessment.rounds.services.audit import record
-from assessment.rounds.services.lifecycle import current_session
+from assessment.rounds.services.sessions import current_session, next_session
 from assessment.scoring.responses import shape_problem
 
 GRACE = timedelta(seconds=15)  # a save sent just before the deadline may arrive just after it
@@ -98,12 +98,6 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
         option_order=personal.option_order,
         item_types={code: items[code].type for code in round_.form_items},
     )
-
-
-def next_session(round_: Round, now: datetime | None = None) -> Session | None:
-    """The first session of the round that starts after ``now``; None when none is left."""
-    now = now or timezone.now()
-    return round_.sessions.filter(starts_at__gt=now).order_by("starts_at").first()
 
 
 @dataclass(frozen=True)
