@@ -265,9 +265,11 @@ def test_answer_saves_are_not_audited(staffed: Any) -> None:
     before = mark(staffed.schema_name)
     state = client.get("/tes/api/state").json()
     for seq, item in enumerate(state["items"][:5], start=1):
+        ids = [option["id"] for option in item["options"]]
         body = {
             "item": item["code"],
-            "response": [item["options"][0]["id"]],
+            # the shape each item takes: an ordering item only as a full order
+            "response": ids if item["type"] == "ordering" else ids[:1],
             "seq": seq,
             "key": str(uuid.uuid4()),
         }

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from frontend import charts
+from frontend.charts import drawing
 
 NS = "{http://www.w3.org/2000/svg}"
 Box = tuple[float, float, float, float]  # left, top, right, bottom
@@ -34,7 +35,7 @@ def _text_boxes(root: ET.Element) -> Iterator[tuple[str, Box]]:
             if k:
                 y += float(span.get("dy") or 0)
             x = float(span.get("x") or text.get("x") or 0)
-            width = charts._width(content, size, bold)
+            width = drawing._width(content, size, bold)
             left = x - width if anchor == "end" else x - width / 2 if anchor == "middle" else x
             yield content, (left, y - 0.95 * size, left + width, y + 0.25 * size)
 
