@@ -32,6 +32,7 @@ from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import lifecycle
 from benchmark.models import Publication
 from benchmark.services import publishing as benchmark
+from benchmark.services.cells import DIMENSIONS
 from config import ratelimit
 from tenants.models import AuditEvent, Domain, Region
 from tenants.services import approval
@@ -185,7 +186,7 @@ def test_simulated_figures_do_not_bypass_the_approval(db: Any) -> None:
     people = People(
         index=areas.mean(axis=1),
         areas=areas,
-        segments={dimension: [""] * 40 for dimension in benchmark.DIMENSIONS},
+        segments={dimension: [""] * 40 for dimension in DIMENSIONS},
     )
     figures = benchmark.RoundFigures(
         region_code="64.02",
