@@ -24,22 +24,9 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
 from billing import npwp
+from frontend import dates
 from frontend.pdf import CELL, CELL_BOLD, CELL_RIGHT, build, cell, integer, markup, paragraph, rupiah
 
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 WIDTH = 180 * mm  # A4 less frontend.pdf's 15 mm margins
 HEAD_RIGHT = ParagraphStyle("ikd-invoice-head-right", parent=CELL_BOLD, alignment=TA_RIGHT)
 TOTAL_RIGHT = ParagraphStyle("ikd-invoice-total", parent=CELL_RIGHT, fontName="Helvetica-Bold")
@@ -47,7 +34,7 @@ TOTAL_RIGHT = ParagraphStyle("ikd-invoice-total", parent=CELL_RIGHT, fontName="H
 
 def long_date(day: date | None) -> str:
     """``4 Agustus 2026``; ``–`` for no date."""
-    return "–" if day is None else f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return "–" if day is None else dates.long_date(day)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,17 @@ _DB_FIXTURES = {"db", "committed", "transactional_db", "region_a", "region_b"}
 
 
 @pytest.fixture(autouse=True)
+def _default_language_between_tests() -> Iterator[None]:
+    """A request through the test client leaves its language active in the thread (LocaleMiddleware
+    never deactivates it): a test that browses in English must not make the next one export in English."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if _DB_FIXTURES & set(request.fixturenames):

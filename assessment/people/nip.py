@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 
+from frontend.dates import MONTHS as MONTHS_ID
+from frontend.dates import long_date
+
 __all__ = [
     "MONTHS_ID",
     "NIP_LENGTH",
@@ -41,20 +44,6 @@ MIN_APPOINTMENT_AGE = 18
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
-MONTHS_ID = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 # Separators people type inside a NIP: spaces, dots, hyphens and dashes (after NFKC, so NBSP is a space).
 _SEPARATORS = re.compile(r"[\s.\-\u2010\u2011\u2012\u2013\u2014_]+")
@@ -115,7 +104,7 @@ def _today(today: date | None) -> date:
 
 def format_date_id(value: date) -> str:
     """``12 Maret 1987``."""
-    return f"{value.day} {MONTHS_ID[value.month - 1]} {value.year}"
+    return long_date(value)
 
 
 def _excel_display(value: float | Decimal | int) -> str:

@@ -21,25 +21,11 @@ from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
 
 from assessment.rounds.models import Participant, Round, Session
 from assessment.rounds.services.codes import code_for
+from frontend.dates import day_and_date
 from frontend.pdf import CELL, build, markup, paragraph
 from frontend.tabular import write_xlsx
 
 HEADERS = ["NIP", "Nama", "Jabatan", "Kode akses"]
-DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 SHOWN_SESSIONS = 3  # on a slip; more are summed up as "and N more"
 
 NAME = ParagraphStyle("slip-name", parent=CELL, fontName="Helvetica-Bold", fontSize=10, leading=13)
@@ -76,10 +62,10 @@ def xlsx(round_: Round, unit_id: int) -> bytes:
 def session_text(start: datetime, end: datetime, tz: tzinfo, zone: str) -> str:
     """``Senin, 4 Agustus 2025, 08.00–10.00 WITA`` (the end's date too when it is another day)."""
     start, end = start.astimezone(tz), end.astimezone(tz)
-    day = f"{DAYS[start.weekday()]}, {start.day} {MONTHS[start.month - 1]} {start.year}"
+    day = day_and_date(start)
     until = f"{end:%H.%M}"
     if end.date() != start.date():
-        until = f"{DAYS[end.weekday()]}, {end.day} {MONTHS[end.month - 1]} {end.year} {until}"
+        until = f"{day_and_date(end)} {until}"
     return f"{day}, {start:%H.%M}–{until} {zone}".strip()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import translation
 
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import NipError, normalise_nip, validate_nip
@@ -204,11 +205,13 @@ EXPORT_HEADERS = [*TEMPLATE_HEADERS, "Aktif"]
 
 
 def export(qs: QuerySet[Employee], kind: str) -> bytes:
-    """The register in the import's own layout (so an export can be edited and imported back)."""
-    rows = _export_rows(qs)
-    if kind == "csv":
-        return write_csv(EXPORT_HEADERS, rows)
-    return write_xlsx(EXPORT_HEADERS, rows, sheet_title="Pegawai")
+    """The register in the import's own layout (so an export can be edited and imported back), and so in
+    the import's words whatever the admin's language ("Struktural", not "Structural")."""
+    with translation.override("id"):
+        rows = _export_rows(qs)
+        if kind == "csv":
+            return write_csv(EXPORT_HEADERS, rows)
+        return write_xlsx(EXPORT_HEADERS, rows, sheet_title="Pegawai")
 
 
 def import_template() -> bytes:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from assessment.people.nip import MONTHS_ID
+from frontend.dates import MONTHS as MONTHS_ID
 
 
 class FieldError(ValueError):

@@ -5,7 +5,6 @@ they are printed and filed."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 from django.utils import translation
 from reportlab.lib import colors
@@ -16,23 +15,10 @@ from reportlab.platypus import Table, TableStyle
 
 from assessment.instrument.basis import ParameterBasis
 from assessment.rounds.models import Round
+from frontend.dates import long_date
 from frontend.pdf import CELL, CELL_BOLD, CELL_RIGHT, cell
 
 LEVELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat Mahir"}
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 HEAD_RIGHT = ParagraphStyle("ikd-cell-head-right", parent=CELL_BOLD, alignment=TA_RIGHT)
 WIDTH = 180 * mm  # A4 less the 15 mm margins of frontend.pdf.build
 
@@ -49,11 +35,6 @@ _GRID = TableStyle(
 
 def styles() -> StyleSheet1:
     return getSampleStyleSheet()
-
-
-def long_date(day: date) -> str:
-    """``4 Agustus 2023``."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def level_name(level: int | None) -> str:

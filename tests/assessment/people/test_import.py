@@ -340,3 +340,13 @@ def test_the_status_migration_maps_other_spellings_and_leaves_pns(region: Any) -
         "199001052015032001": "CPNS",
         "199512202023211004": "PPPK",
     }
+
+
+def test_an_export_made_in_english_imports_back_unchanged(region: Any) -> None:
+    """The export is the import's layout, so it keeps the import's words in any UI language."""
+    from django.utils import translation
+
+    importing.import_file(csv(ROW_1, ROW_2), "awal.csv")
+    with translation.override("en"):
+        exported = register.export(register.search(active="all"), "csv")
+    assert importing.check(exported, "ekspor.csv").summary()["unchanged"] == 2
