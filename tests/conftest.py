@@ -65,12 +65,15 @@ def django_db_setup(
     yield
     with django_db_blocker.unblock():
         # Request threads of the browser tests' server may still hold a connection; end them first.
+        # Only our own client connections: an autovacuum worker may be in the database too, and ending
+        # it needs a superuser (the embedded default runs as the app role); DROP DATABASE stops it anyway.
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                " WHERE datname = %s AND pid <> pg_backend_pid()"
+                " AND backend_type = 'client backend' AND usename = current_user",
                 [connection.settings_dict["NAME"]],
             )
         teardown_databases(config, verbosity=0)
