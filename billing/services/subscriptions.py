@@ -191,6 +191,25 @@ class Quote:
     credit: int  # the yearly price already paid (prorated upgrades), 0 otherwise
 
 
+def _full_year(plan: Plan, seats: int, price: int, kind: str, start: date, discount_percent: int) -> Quote:
+    """A whole contract year from ``start``, at the full price: a new contract or a renewal."""
+    end = year_after(start)
+    days = (end - start).days + 1
+    return Quote(
+        plan=plan,
+        seats=seats,
+        unit_price=price,
+        kind=kind,
+        period_start=start,
+        period_end=end,
+        days=days,
+        period_days=days,
+        prorated=False,
+        amounts=money.amounts(price * seats, discount_percent),
+        credit=0,
+    )
+
+
 def quote(region: Region, plan_code: str, seats: int, *, on: date | None = None) -> Quote:
     """What a plan with ``seats`` seats would cost the region from ``on``: a full year on a trial, the
     prorated difference for the rest of the period on a paid contract."""
@@ -209,21 +228,7 @@ def quote(region: Region, plan_code: str, seats: int, *, on: date | None = None)
         )
     price = catalogue.unit_price(plan, seats)
     if sub.is_trial or sub.pk is None or not sub.covers(day):
-        end = year_after(day)
-        days = (end - day).days + 1
-        return Quote(
-            plan=plan,
-            seats=seats,
-            unit_price=price,
-            kind=Invoice.Kind.NEW,
-            period_start=day,
-            period_end=end,
-            days=days,
-            period_days=days,
-            prorated=False,
-            amounts=money.amounts(price * seats, sub.discount_percent),
-            credit=0,
-        )
+        return _full_year(plan, seats, price, Invoice.Kind.NEW, day, sub.discount_percent)
     old_annual = catalogue.annual_price(sub.plan, sub.seats)
     new_annual = price * seats
     if seats < sub.seats or new_annual <= old_annual:
@@ -421,21 +426,7 @@ def request_renewal(
     count = seats if seats is not None else sub.seats
     price = catalogue.unit_price(plan, count)
     start = sub.period_end + timedelta(days=1)
-    end = year_after(start)
-    days = (end - start).days + 1
-    q = Quote(
-        plan=plan,
-        seats=count,
-        unit_price=price,
-        kind=Invoice.Kind.RENEWAL,
-        period_start=start,
-        period_end=end,
-        days=days,
-        period_days=days,
-        prorated=False,
-        amounts=money.amounts(price * count, sub.discount_percent),
-        credit=0,
-    )
+    q = _full_year(plan, count, price, Invoice.Kind.RENEWAL, start, sub.discount_percent)
     return _issue(region, profile, q, day=day, actor=actor, sub=sub)
 
 
