@@ -103,6 +103,7 @@ KINDS: dict[str, Any] = {
     "round.code_revoked": _("Access code revoked"),
     "round.time_extended": _("Time extended"),
     "round.attempt_reopened": _("Attempt reopened"),
+    "round.rescored_under": _("Re-scored under a newer parameter version"),
     "export.personal_data": _("Personal data downloaded"),
     "benchmark.published": _("Published to the national benchmark"),
     "benchmark.withdrawn": _("Withdrawn from the national benchmark"),

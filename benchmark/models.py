@@ -27,6 +27,10 @@ class Publication(models.Model):
     period = models.PositiveSmallIntegerField(_("year"))
     held_on = models.DateField(_("held on"))
     instrument = models.CharField(_("instrument version"), max_length=64)
+    # The scale the figures are compared on: the instrument version's own, or the scale of an older
+    # version it is linked to through common items where that link holds in every area (issue #17).
+    scale = models.CharField(_("scale"), max_length=64, default="")
+    scale_note = models.TextField(blank=True)  # how the link was made, or why there is none
     simulated = models.BooleanField(_("simulated"), default=False)
     # What the figures rest on: {"status": "provisional"|"calibrated", "label", "calibrated_on", "sample"}
     parameters = models.JSONField(default=dict)
@@ -45,7 +49,7 @@ class Publication(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["region_code", "round_key"], name="publication_once"),
         ]
-        indexes = [models.Index(fields=["instrument", "period", "region_code"])]
+        indexes = [models.Index(fields=["scale", "period", "region_code"])]
         ordering = ["region_code", "-held_on"]
 
     def __str__(self) -> str:

@@ -108,7 +108,7 @@ def region_profile(request: HttpRequest, code: str) -> HttpResponse:
     nat: national.Figure | None = None
     query = ""
     if latest is not None and not latest["suppressed"]:
-        filters = national.resolve(latest["instrument"], latest["period"])
+        filters = national.resolve(latest["scale"], latest["period"])
         rows = national.regions(filters)
         province_rows = [r for r in rows if r.province_code == profile.province_code]
         nat = national.weighted("all", "all", rows)

@@ -29,6 +29,7 @@ urlpatterns = [
         name="operator_region_approve",
     ),
     path("operator/wilayah/<str:code>/tolak/", tenants.operator_region_reject, name="operator_region_reject"),
+    path("operator/kalibrasi/", include("assessment.instrument.urls_operator")),
     path("operator/jejak-audit/", audit.operator_trail, name="operator_audit"),
     path("operator/jejak-audit/unduh.<str:fmt>", audit.operator_export, name="operator_audit_export"),
     path("nasional/", benchmark.portal, name="national_portal"),

@@ -35,6 +35,7 @@ PUBLIC_LINKS = [
     ("operator_regions", _("Regions"), (Role.PLATFORM_OPERATOR,)),
     ("operator_approvals", _("Approvals"), (Role.PLATFORM_OPERATOR,)),
     ("operator_billing", _("Billing"), (Role.PLATFORM_OPERATOR,)),
+    ("operator_calibration", _("Calibration"), (Role.PLATFORM_OPERATOR,)),
     ("operator_audit", _("Audit trail"), (Role.PLATFORM_OPERATOR,)),
     ("instrument_catalogue", _("Instrument"), (Role.PLATFORM_OPERATOR, Role.NATIONAL_VIEWER)),
 ]

@@ -63,6 +63,17 @@ class Region(TenantMixin):
     signup_email_verified_at = models.DateTimeField(_("email verified"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     approved_by = models.CharField(_("approved by"), max_length=254, blank=True)
+    # Whether the region lets anonymous response matrices of its closed rounds into the national
+    # calibration (tenants.services.calibration_consent); off until its admin switches it on.
+    contributes_to_calibration = models.BooleanField(
+        _("contributes to the national calibration"), default=False
+    )
+    calibration_consent_changed_at = models.DateTimeField(
+        _("calibration consent changed"), null=True, blank=True
+    )
+    calibration_consent_changed_by = models.CharField(
+        _("calibration consent changed by"), max_length=254, blank=True
+    )
 
     # Provisioning is ours (tenants.services.provisioning): atomic, from the pool or a template clone.
     auto_create_schema = False

@@ -101,6 +101,8 @@ _INT_BY_WORD = {
     "hasil": "round",
     "pelatihan": "course",
     "faktur": "invoice",  # billing's invoices (public schema): B's must not open on A's site
+    "proses": "calibration_job",  # the operator's national calibration run on B's round (public schema)
+    "set": "parameter_set",  # the parameter set proposed from it (public schema, operator only)
 }
 
 
@@ -231,6 +233,23 @@ class RegionB:
         return [m.lower() for m in folded], [*self.nips, *self.codes]
 
 
+def _calibration_of_b(region: Any, round_: Any) -> tuple[int, int]:
+    """A national calibration run on B's round and the set it proposed (public schema; operator pages):
+    counts and B's region code only, as the national calibration stores them."""
+    from assessment.instrument.models import CalibrationJob, ParameterSet
+
+    parameter_set = ParameterSet.objects.create(
+        bank=round_.bank,
+        kind=ParameterSet.Kind.NATIONAL,
+        label="kalibrasi-b",
+        sources=[{"region": region.code, "region_name": region.name, "round": round_.pk, "persons": 1}],
+    )
+    job = CalibrationJob.objects.create(
+        bank=round_.bank, choices=[{"region": region.code, "round": round_.pk}], parameter_set=parameter_set
+    )
+    return job.pk, parameter_set.pk
+
+
 def build_region_b(region: Any) -> RegionB:
     from allauth.account.forms import default_token_generator
     from allauth.account.models import EmailAddress, EmailConfirmation
@@ -316,6 +335,7 @@ def build_region_b(region: Any) -> RegionB:
         address = EmailAddress.objects.get(user=coordinator)
         confirmation = EmailConfirmation.create(address)
     invoice = _billing_of_b(region)
+    calibration_job, parameter_set = _calibration_of_b(region, round_)
     with schema_context(region.schema_name):
         ids: dict[str, Any] = {
             "unit": unit.pk,
@@ -333,6 +353,8 @@ def build_region_b(region: Any) -> RegionB:
             "code": region.code,
             "invoice": invoice.pk,
             "plan": invoice.plan.code,
+            "calibration_job": calibration_job,
+            "parameter_set": parameter_set,
         }
         nips = list(Employee.objects.values_list("nip", flat=True))
         access_codes = [codes.code_for(p) for p in Participant.objects.filter(round=round_)]

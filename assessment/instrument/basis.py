@@ -3,15 +3,20 @@
 Every results page, report, export and benchmark page says it, so nobody reads a figure built on
 expert-set difficulties as if it were measured on national data. The basis is captured when a round
 is scored (``ScoringRun.parameters``), so a later calibration does not relabel earlier figures.
+
+The basis also names the parameter version (``set_id``, ``version``; see
+``assessment.instrument.calibration.versions``): a round is scored again under the version its basis
+names, so its figures stay reproducible, until it is explicitly re-scored under a newer one.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from assessment.instrument.calibration.versions import ParameterVersion, current
 from assessment.instrument.models import ItemBank, ParameterSet
 
 PROVISIONAL = "provisional"
@@ -23,6 +28,9 @@ class ParameterBasis:
     label: str
     calibrated_on: str = ""  # ISO date the calibration was accepted
     sample: int = 0  # persons in the calibration
+    set_id: int | None = None  # the accepted ParameterSet scored with (None: the items' own parameters)
+    version: int = 0  # the bank's parameter version (0: before the first calibration)
+    bank: str = ""  # "code version" of the bank scored with: with ``version``, the scale (versions.ScaleKey)
 
     @property
     def provisional(self) -> bool:
@@ -40,6 +48,9 @@ class ParameterBasis:
             str(data.get("label", "")),
             str(data.get("calibrated_on", "")),
             int(data.get("sample", 0) or 0),
+            int(data["set_id"]) if data.get("set_id") else None,
+            int(data.get("version", 0) or 0),
+            str(data.get("bank", "") or ""),
         )
 
     def sentence(self) -> str:
@@ -60,6 +71,7 @@ def parameter_basis(bank: ItemBank) -> ParameterBasis:
         return ParameterBasis(PROVISIONAL, PROVISIONAL)
     accepted = (
         ParameterSet.objects.filter(bank=bank, label=bank.parameters, accepted_at__isnull=False)
+        .exclude(kind=ParameterSet.Kind.BASELINE)
         .order_by("-accepted_at")
         .first()
     )
@@ -68,3 +80,29 @@ def parameter_basis(bank: ItemBank) -> ParameterBasis:
     sample = max((int(area.get("persons", 0) or 0) for area in accepted.areas), default=0)
     on = accepted.accepted_at.date().isoformat() if accepted.accepted_at else ""
     return ParameterBasis("calibrated", bank.parameters, on, sample)
+
+
+def version_basis(bank: ItemBank, version: ParameterVersion | None = None) -> ParameterBasis:
+    """The basis of a parameter version of the bank (default: its current one), naming the version
+    and the bank, so a figure says which scale it is on."""
+    version = current(bank) if version is None else version
+    return replace(
+        _basis_of(bank, version),
+        set_id=version.set_id,
+        version=version.version,
+        bank=f"{bank.code} {bank.version}",
+    )
+
+
+def _basis_of(bank: ItemBank, version: ParameterVersion) -> ParameterBasis:
+    if version.provisional:
+        return ParameterBasis(PROVISIONAL, PROVISIONAL)
+    if version.kind == "baseline":  # a label loaded from a file, kept when the first version came
+        return ParameterBasis("calibrated", version.label)
+    if version.set_id is None:
+        return (
+            parameter_basis(bank)
+            if version.label == bank.parameters
+            else ParameterBasis("calibrated", version.label)
+        )
+    return ParameterBasis("calibrated", version.label, version.accepted_on, version.persons)

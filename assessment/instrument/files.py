@@ -92,7 +92,7 @@ _ITEM_FIELDS: Final = frozenset(
         "params",
     }
 )
-_PARAM_FIELDS: Final = frozenset({"a", "b", "steps"})
+_PARAM_FIELDS: Final = frozenset({"a", "b", "steps", "c"})
 _BANK_FIELDS: Final = frozenset({"code", "version", "framework", "title", "parameters", "files", "anchors"})
 _COURSE_FIELDS: Final = frozenset(
     {
@@ -899,6 +899,12 @@ def _validate_params(item: Item) -> list[str]:
             out.append(f"{where}: params.steps harus berisi dua angka, misalnya [-0.5, 0.5].")
         elif abs(sum(steps)) > _STEP_SUM_TOLERANCE:
             out.append(f"{where}: jumlah params.steps harus 0, tertulis {steps}.")
+    c = params.get("c")
+    if c is not None:
+        if item.type not in DICHOTOMOUS_TYPES:
+            out.append(f"{where}: butir {item.type} (skor 0/1/2) tidak boleh memiliki params.c.")
+        elif not _is_number(c) or not math.isfinite(c) or not 0 <= c < 1:
+            out.append(f"{where}: parameter c (params.c) harus angka 0 sampai kurang dari 1, tertulis {c!r}.")
     return out
 
 
@@ -1102,6 +1108,7 @@ def to_item_spec(item: Item, *, local: bool = False) -> ItemSpec:
             a=float(params.get("a", 1.0)),
             b=float(params.get("b", 0.0)),
             steps=tuple(float(s) for s in steps),
+            c=float(params.get("c") or 0.0),
             options=item.option_ids,
             anchor=item.is_anchor,
             local=local,

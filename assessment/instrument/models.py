@@ -132,15 +132,41 @@ class ParameterSet(models.Model):
     ``params`` holds the estimated (non-anchor) items, ``previous`` what those items held when the set
     was proposed (accepting is refused if the bank has changed since), ``fit`` every calibrated item's
     fit (anchors too, with their displacement) and ``areas`` each area's run summary.
+
+    Versions (``assessment.instrument.calibration.versions``): accepting gives the set the bank's next
+    ``version`` number and keeps ``snapshot``, the parameters of *every* item of the bank under this
+    set, so a round scored under it can be scored again with the same figures after later versions.
+    The ``baseline`` set (version 0) keeps what the bank held before its first accepted version (the
+    item files' provisional parameters); it is made at that first acceptance. ``excluded`` names the
+    items left out of scoring under this version (DIF category C or misfit, the operator's choice).
+    The national run adds its standard errors, model choice per area, anchor drift, DIF and the link
+    to the bank's previous version; ``sources`` says which regions and rounds it rests on (counts only).
     """
+
+    class Kind(models.TextChoices):
+        REGIONAL = "regional", _("One region")
+        NATIONAL = "national", _("Several regions")
+        BASELINE = "baseline", _("Before the first calibration")
 
     bank = models.ForeignKey(ItemBank, on_delete=models.CASCADE, related_name="parameter_sets")
     label = models.CharField(max_length=20)  # becomes ItemBank.parameters, e.g. "kalibrasi-2026-11-28"
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGIONAL)
+    version = models.PositiveIntegerField(null=True, blank=True)  # per bank, given when accepted
     source = models.TextField(blank=True)  # region schemas, rounds and number of persons
-    params = models.JSONField(default=dict)  # item code -> {"a": .., "b": .., "steps": [..]}
+    # [{"region", "region_name", "region_kind", "round", "round_name", "bank", "persons"}]: no personal data
+    sources = models.JSONField(default=list)
+    params = models.JSONField(default=dict)  # item code -> {"a": .., "b": .., "steps": [..], "c"?}
     previous = models.JSONField(default=dict)  # item code -> the params it replaces
+    snapshot = models.JSONField(default=dict)  # item code -> params, every item of the bank under this set
+    standard_errors = models.JSONField(default=dict)  # item code -> {"a", "b", "c", "steps"}
     fit = models.JSONField(default=dict)  # item code -> {"infit", "outfit", "rmsea", "displacement", "n"..}
     areas = models.JSONField(default=list)  # per area: persons, iterations, converged, population
+    area_models = models.JSONField(default=dict)  # area -> {"model", "fit": [..], "groups": [..]}
+    drift = models.JSONField(default=dict)  # anchors calibrated freely, linked to their reference values
+    dif = models.JSONField(default=dict)  # Mantel-Haenszel by sex, age band, education, region kind
+    version_link = models.JSONField(default=dict)  # link to the bank's previous version (common items)
+    review = models.JSONField(default=list)  # [{"code", "reasons"}]: items proposed for leaving out
+    excluded = models.JSONField(default=list)  # item codes left out of scoring under this version
     warnings = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -148,6 +174,58 @@ class ParameterSet(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "version"],
+                condition=models.Q(version__isnull=False),
+                name="parameter_version",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.bank} {self.label}"
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def persons(self) -> int:
+        """Persons the set rests on: the sources' total, else the largest area's."""
+        total = sum(int(s.get("persons", 0) or 0) for s in self.sources or [])
+        return total or max((int(a.get("persons", 0) or 0) for a in self.areas or []), default=0)
+
+
+class CalibrationJob(models.Model):
+    """A national calibration the operator asked for: its choices, where it is, and how it ended.
+
+    The work runs in a Celery task (``instrument.national_calibration``); the operator's page polls this
+    row. ``choices`` are ``[{"region": code, "round": id}]``; the outcome is ``parameter_set``."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    bank = models.ForeignKey(ItemBank, on_delete=models.CASCADE, related_name="calibration_jobs")
+    choices = models.JSONField(default=list)
+    min_persons = models.PositiveIntegerField(default=200)
+    requested_by = models.CharField(max_length=254, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    step = models.CharField(max_length=200, blank=True)  # what it is doing now, for the page
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    parameter_set = models.ForeignKey(
+        ParameterSet, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"calibration {self.pk} of {self.bank_id}: {self.state}"

@@ -18,6 +18,15 @@ from assessment.privacy.models import (
 )
 
 
+class CalibrationConsentForm(forms.Form):
+    """The region's consent to the national calibration (``tenants.services.calibration_consent``)."""
+
+    contributes = forms.BooleanField(
+        label=_("Contribute anonymous answers to the national calibration of the items"),
+        required=False,
+    )
+
+
 class PrivacySettingsForm(forms.Form):
     responses_months = forms.IntegerField(
         label=_("Keep answers to individual questions for (months after the round ends)"),

@@ -19,9 +19,9 @@ from accounts.roles import Role
 from assessment.people.forms import EmployeeForm
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.services import employees as register
-from assessment.privacy.forms import ErasureForm, PrivacySettingsForm, RejectForm
+from assessment.privacy.forms import CalibrationConsentForm, ErasureForm, PrivacySettingsForm, RejectForm
 from assessment.privacy.models import CorrectionRequest
-from assessment.privacy.services import corrections, erasure, policy
+from assessment.privacy.services import calibration_consent, corrections, erasure, policy
 
 ADMIN = [Role.REGION_ADMIN]
 
@@ -30,14 +30,39 @@ ADMIN = [Role.REGION_ADMIN]
 @require_http_methods(["GET", "POST"])
 def privacy_settings(request: HttpRequest) -> HttpResponse:
     current = policy.current()
+    region = getattr(request, "region", None)
     initial = {f: getattr(current, f) for f in ("responses_months", "results_years", "other_uses", "contact")}
-    form = PrivacySettingsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    consent_post = request.method == "POST" and request.POST.get("action") == "calibration"
+    form = PrivacySettingsForm(
+        request.POST if request.method == "POST" and not consent_post else None, initial=initial
+    )
+    consent = CalibrationConsentForm(
+        request.POST if consent_post else None,
+        initial={"contributes": bool(region and region.contributes_to_calibration)},
+    )
+    if consent_post and region is not None and consent.is_valid():
+        contributes = consent.cleaned_data["contributes"]
+        if calibration_consent.set_consent(region, contributes, request.user):
+            messages.success(
+                request,
+                _("Your region now contributes to the national calibration.")
+                if contributes
+                else _("Your region no longer contributes to the national calibration."),
+            )
+        return redirect("privacy_settings")
+    if request.method == "POST" and not consent_post and form.is_valid():
         policy.save(**form.cleaned_data, actor=request.user)
         messages.success(request, _("Privacy settings saved."))
         return redirect("privacy_settings")
-    facts = policy.notice_facts(getattr(request, "region", None))
-    return render(request, "privacy/settings.html", {"form": form, "facts": facts})
+    facts = policy.notice_facts(region)
+    context = {
+        "form": form,
+        "facts": facts,
+        "consent": consent,
+        "consent_text": calibration_consent.WHAT_LEAVES,
+        "region": region,
+    }
+    return render(request, "privacy/settings.html", context)
 
 
 @access(roles=ADMIN)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from assessment.instrument.models import ItemBank
+from assessment.privacy.services import calibration_consent
 from assessment.results.models import Aggregate, Score
 from assessment.results.services import benchmark_simulation, catalogue, publishing
 from assessment.results.services.demo_round import simulate_past_round
@@ -28,6 +29,9 @@ def seed(region: Any, stdout: Any = None) -> None:
         # Announcing sent nothing nationally: the region's explicit step sends the round to the benchmark,
         # as its admin does on the round's results page (only on creation: a withdrawal stays withdrawn).
         publishing.publish_round(round_, simulated=True)
+    # Kukar agreed to contribute its rounds to the national calibration: the operator's Kalibrasi page
+    # can then run one on the 2023 round (simulated answers, and the proposal says it rests on them).
+    calibration_consent.set_consent(region, True, "demo")
     figures = Aggregate.objects.filter(round=round_, dimension="region").first()
     if stdout is not None and figures is not None:
         areas = ", ".join(f"{v:.2f}" for v in figures.area_means)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("hasil/<int:pk>/ekspor.<str:kind>", views.results_export, name="results_export"),
     path("ronde/<int:pk>/penskoran.json", views.scoring_status, name="scoring_status"),
     path("ronde/<int:pk>/skor-ulang/", views.rescore, name="rescore"),
+    path("ronde/<int:pk>/skor-ulang/versi/", views.rescore_under_version, name="rescore_under_version"),
     path("tolok-ukur/", benchmark_views.region_benchmark, name="region_benchmark"),
     path("tolok-ukur/penamaan/", benchmark_views.benchmark_naming, name="benchmark_naming"),
     path("tolok-ukur/ronde/<int:pk>/tarik/", benchmark_views.benchmark_withdraw, name="benchmark_withdraw"),

@@ -11,12 +11,14 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.access import access
 from accounts.roles import Role
+from assessment.instrument.models import ParameterSet
 from assessment.people.models import WorkUnit
 from assessment.people.services import units as unit_services
 from assessment.results import exports, presentation, reports
 from assessment.results.forms import CourseForm, RoadmapForm
 from assessment.results.models import ScoringRun, TrainingCourse
-from assessment.results.services import catalogue, closing, publishing, reading, roadmaps
+from assessment.results.services import catalogue, closing, publishing, reading, rescoring, roadmaps
+from assessment.results.services.domains import national_domains
 from assessment.results.tasks import progress_key
 from assessment.rounds.models import Round
 from assessment.rounds.services.lifecycle import RoundError
@@ -59,6 +61,7 @@ def results_round(request: HttpRequest, pk: int) -> HttpResponse:
         "figures": figures,
         "framework": fw,
         "charts": presentation.round_charts(figures, fw),
+        "domains": national_domains(fw, figures.region.area_means if figures.region else None),
         "is_admin": scope is None,
         # Announcing and sending to the national benchmark are two steps: the admin's controls for the second.
         "benchmark": _benchmark_status(request, round_) if scope is None else None,
@@ -190,6 +193,30 @@ def rescore(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Scoring started again."))
+    return redirect("round_detail", pk=pk)
+
+
+@access(roles=ADMIN)
+@require_http_methods(["POST"])
+def rescore_under_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """The explicit step of the round page's "Parameter baru tersedia": score again under a newer
+    accepted parameter version (rescoring.rescore_under records it)."""
+    round_ = get_object_or_404(Round, pk=pk, state__in=[Round.State.CLOSED, Round.State.PUBLISHED])
+    raw = request.POST.get("parameter_set", "")
+    parameter_set = ParameterSet.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if parameter_set is None:
+        messages.error(request, _("Choose the parameter version to score the round under."))
+        return redirect("round_detail", pk=pk)
+    try:
+        rescoring.rescore_under(round_, parameter_set, request.user)
+    except rescoring.RescoreError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Scoring under parameter version %(version)s started; the change is recorded in the history.")
+            % {"version": parameter_set.version},
+        )
     return redirect("round_detail", pk=pk)
 
 

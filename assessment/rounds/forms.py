@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from assessment.instrument.assembly import MAX_FORMS
 from assessment.instrument.models import ItemBank
 from assessment.people.models import WorkUnit
 from assessment.rounds.models import Round
@@ -14,6 +15,13 @@ class RoundForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     bank = forms.ModelChoiceField(label=_("Item bank"), queryset=ItemBank.objects.all(), empty_label=None)
     form_length = forms.IntegerField(label=_("Items per test"), initial=60, min_value=10, max_value=120)
+    form_count = forms.IntegerField(
+        label=_("Parallel forms"),
+        initial=1,
+        min_value=1,
+        max_value=MAX_FORMS,
+        help_text=_("Several parallel forms: the takers of one session do not all get the same items."),
+    )
     time_limit_minutes = forms.IntegerField(
         label=_("Time limit (minutes)"), initial=60, min_value=10, max_value=240
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from assessment.instrument.assembly import MAX_FORMS
 from assessment.people.models import Employee, WorkUnit
 
 
@@ -36,6 +38,16 @@ class Round(models.Model):
     )
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     form_seed = models.UUIDField(default=uuid.uuid4, editable=False)
+    # Parallel forms (issue #17): takers of one session do not all get the same items. ``forms`` holds
+    # each form's item codes, ``form_items`` their union in bank order (what scoring reads); both are
+    # fixed when the round is scheduled (assessment.instrument.assembly.assemble_forms).
+    form_count = models.PositiveSmallIntegerField(
+        _("parallel forms"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_FORMS)],
+        help_text=_("Several parallel forms: the takers of one session do not all get the same items."),
+    )
+    forms = models.JSONField(default=list, editable=False)  # [[codes of form 1], [codes of form 2], ...]
     form_items = models.JSONField(default=list, editable=False)  # item codes, fixed when scheduled
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,6 +57,12 @@ class Round(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def form_codes(self, form: int) -> list[str]:
+        """The item codes of one form (0-based); a round from before parallel forms has only its one."""
+        if self.forms and 0 <= form < len(self.forms):
+            return list(self.forms[form])
+        return list(self.form_items)
+
 
 class Session(models.Model):
     """A sitting of the round (several a day spread units out); times are stored aware, shown in the
@@ -53,6 +71,8 @@ class Session(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sessions")
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # Attempts started in this session: the next one gets the next parallel form round the circle.
+    starts = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_at"]
@@ -91,6 +111,7 @@ class Attempt(models.Model):
     deadline_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_automatically = models.BooleanField(default=False)
+    form = models.PositiveSmallIntegerField(default=0)  # which of the round's parallel forms (0-based)
     item_order = models.JSONField(default=list)
     option_order = models.JSONField(default=dict)
     # Item code -> item type, copied from the bank at start (the form is fixed by then): the save path

@@ -4,7 +4,15 @@ Pure numpy/scipy, no Django: the Django layer loads item specs and answers, call
 stores what comes back.  See docs/scoring.md.
 """
 
-from .calibration import AreaCalibration, CalibrationResult, ItemCalibration, calibrate
+from .calibration import (
+    AreaCalibration,
+    CalibrationResult,
+    GroupPopulation,
+    Guessing,
+    ItemCalibration,
+    ModelFit,
+    calibrate,
+)
 from .estimate import (
     AreaResult,
     BatchResult,
@@ -98,13 +106,16 @@ __all__ = [
     "CalibrationResult",
     "Difference",
     "GroupFigures",
+    "GroupPopulation",
     "GroupSummary",
+    "Guessing",
     "ItemCalibration",
     "ItemParams",
     "ItemSpec",
     "ItemStats",
     "ItemType",
     "LocalResult",
+    "ModelFit",
     "PersonResult",
     "PlausibleValues",
     "PopulationModel",
@@ -152,4 +163,43 @@ __all__ = [
     "theta_to_level",
     "theta_to_score",
     "wilson_interval",
+]
+
+# --- linking and DIF (linking.py, dif.py)
+from .dif import DifComparison, ItemDif, dif_report, ets_category, mantel_haenszel
+from .linking import (
+    AnchorDrift,
+    AreaDrift,
+    DriftReport,
+    LinkConstants,
+    LinkedPopulation,
+    MeanChange,
+    VersionLink,
+    link_versions,
+    linked_population,
+    mean_change,
+    screen_drift,
+    stocking_lord,
+    transform,
+)
+
+__all__ += [
+    "AnchorDrift",
+    "AreaDrift",
+    "DifComparison",
+    "DriftReport",
+    "ItemDif",
+    "LinkConstants",
+    "LinkedPopulation",
+    "MeanChange",
+    "VersionLink",
+    "dif_report",
+    "ets_category",
+    "link_versions",
+    "linked_population",
+    "mantel_haenszel",
+    "mean_change",
+    "screen_drift",
+    "stocking_lord",
+    "transform",
 ]

@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +49,33 @@ def posterior_mean_squares(
     x: NDArray[np.int8], m: NDArray[np.bool_], params: ItemParams, quad: Quadrature
 ) -> tuple[FloatArray, FloatArray]:
     """Infit and outfit mean squares per item, each residual averaged over the person's posterior."""
+    r2_sum, v_sum, z2_sum = _mean_square_sums(x, m, params, quad)
+    n = np.maximum(m.sum(axis=0), 1)
+    return np.asarray(r2_sum / np.maximum(v_sum, 1e-12)), np.asarray(z2_sum / n)
+
+
+def posterior_mean_squares_by_group(
+    x: NDArray[np.int8],
+    m: NDArray[np.bool_],
+    params: ItemParams,
+    quads: Sequence[Quadrature],
+    group: NDArray[np.intp],
+) -> tuple[FloatArray, FloatArray]:
+    """As :func:`posterior_mean_squares`, each person's posterior taken under the population of their
+    group (``group`` indexes ``quads``); the sums are pooled over the groups before the ratios."""
+    r2_sum, v_sum, z2_sum = np.zeros(x.shape[1]), np.zeros(x.shape[1]), np.zeros(x.shape[1])
+    for g, quad in enumerate(quads):
+        rows = group == g
+        if np.any(rows):
+            r2, v, z2 = _mean_square_sums(x[rows], m[rows], params, quad)
+            r2_sum, v_sum, z2_sum = r2_sum + r2, v_sum + v, z2_sum + z2
+    n = np.maximum(m.sum(axis=0), 1)
+    return np.asarray(r2_sum / np.maximum(v_sum, 1e-12)), np.asarray(z2_sum / n)
+
+
+def _mean_square_sums(
+    x: NDArray[np.int8], m: NDArray[np.bool_], params: ItemParams, quad: Quadrature
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     post = _posterior(x, m, params, quad)  # (N, Q)
     p = category_probs(params, quad.nodes)  # (J, 3, Q)
     k = np.arange(3, dtype=np.float64)[None, :, None]
@@ -61,8 +89,7 @@ def posterior_mean_squares(
         z2_sum += (hit * (post @ (resid2[:, cat, :] / var).T)).sum(axis=0)
         r2_sum += (hit * (post @ resid2[:, cat, :].T)).sum(axis=0)
     v_sum = (m * (post @ var.T)).sum(axis=0)
-    n = np.maximum(m.sum(axis=0), 1)
-    return np.asarray(r2_sum / np.maximum(v_sum, 1e-12)), np.asarray(z2_sum / n)
+    return r2_sum, v_sum, z2_sum
 
 
 def sum_score_distribution(params: ItemParams, nodes: FloatArray, skip: int | None = None) -> FloatArray:

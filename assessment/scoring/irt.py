@@ -9,6 +9,14 @@ discrimination ``a`` and category thresholds ``delta_1..delta_m``; with ``z_0 = 
 For ``m = 1`` this is the 2PL, ``P(X = 1) = 1 / (1 + exp(-a (theta - b)))`` with ``delta_1 = b``;
 for ``m = 2`` it is the generalized partial credit model with ``delta_k = b + steps[k]``.
 The logistic metric is used (no 1.7 scaling constant).
+
+**Lower asymptote.**  A one-answer item (``m = 1``) may carry a guessing parameter ``c`` (the 3PL):
+``P(X = 1) = c + (1 - c) / (1 + exp(-a (theta - b)))``.  A person who does not know the answer to a
+four-option question still picks the key about a quarter of the time, so without ``c`` low scorers'
+right answers are read as ability.  Partial-credit items have ``c = 0`` (nobody guesses an ordering).
+Items with ``c = 0`` go through exactly the same arithmetic as before ``c`` existed (bit-identical
+results); only the rows with ``c > 0`` take the 3PL branch.  The 3PL information is
+``a^2 (1 - c)^2 F^2 (1 - F)^2 / (P (1 - P))`` with ``F`` the logistic part, not ``a^2 Var(X)``.
 """
 
 from __future__ import annotations
@@ -32,11 +40,26 @@ _CHUNK: Final[int] = 4096
 
 @dataclass(frozen=True, eq=False)
 class ItemParams:
-    """Item parameters as arrays: ``a`` (J,), ``thresholds`` (J, 2) with NaN where unused, ``max_score``."""
+    """Item parameters as arrays: ``a`` (J,), ``thresholds`` (J, 2) with NaN where unused, ``max_score``
+    and the lower asymptote ``c`` (J,): zeros when not given, and always 0 for max-2 items."""
 
     a: FloatArray
     thresholds: FloatArray
     max_score: NDArray[np.int8]
+    c: FloatArray = None  # type: ignore[assignment]  # None -> zeros, set in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.c is None:
+            object.__setattr__(self, "c", np.zeros(self.a.shape[0]))
+        else:
+            c = np.asarray(self.c, dtype=np.float64)
+            if (
+                c.shape != self.a.shape
+                or np.any((c < 0) | (c >= 1))
+                or np.any((c > 0) & (self.max_score != 1))
+            ):
+                raise ValueError("c must be (J,) in [0, 1) and 0 for partial-credit items")
+            object.__setattr__(self, "c", c)
 
     @classmethod
     def from_items(cls, items: Sequence[ItemSpec]) -> ItemParams:
@@ -45,7 +68,13 @@ class ItemParams:
         for j, it in enumerate(items):
             thr[j, : it.max_score] = it.thresholds
         max_score = np.array([it.max_score for it in items], dtype=np.int8)
-        return cls(a=a, thresholds=thr, max_score=max_score)
+        c = np.array([it.c for it in items], dtype=np.float64)
+        return cls(a=a, thresholds=thr, max_score=max_score, c=c)
+
+    @property
+    def guessing(self) -> NDArray[np.bool_]:
+        """Items with a lower asymptote (c > 0)."""
+        return np.asarray(self.c > 0.0)
 
     @property
     def n_items(self) -> int:
@@ -78,10 +107,13 @@ def gauss_hermite_quadrature(n_points: int = 41, mean: float = 0.0, sd: float = 
 DEFAULT_QUADRATURE: Final[Quadrature] = normal_quadrature()
 
 
-def prob_2pl(theta: ArrayLike, a: float, b: float) -> FloatArray:
-    """P(correct | theta) under the 2PL."""
+def prob_2pl(theta: ArrayLike, a: float, b: float, c: float = 0.0) -> FloatArray:
+    """P(correct | theta) under the 2PL, or the 3PL when ``c > 0``."""
     t = np.asarray(theta, dtype=np.float64)
-    return np.asarray(1.0 / (1.0 + np.exp(-a * (t - b))), dtype=np.float64)
+    p = 1.0 / (1.0 + np.exp(-a * (t - b)))
+    if c > 0.0:
+        p = c + (1.0 - c) * p
+    return np.asarray(p, dtype=np.float64)
 
 
 def gpcm_probs(theta: ArrayLike, a: float, b: float, steps: Sequence[float]) -> FloatArray:
@@ -107,7 +139,15 @@ def log_category_probs(params: ItemParams, theta: ArrayLike) -> FloatArray:
         z[two, 2, :] = step[two] + params.a[two, None] * (t[None, :] - params.thresholds[two, 1:2])
     top = z.max(axis=1, keepdims=True)
     lse = top + np.log(np.exp(z - top).sum(axis=1, keepdims=True))
-    return np.asarray(z - lse, dtype=np.float64)
+    out = z - lse
+    guess = params.c > 0.0
+    if np.any(guess):
+        # 3PL rows: log P1 = log(c + (1 - c) F), log P0 = log(1 - c) + log(1 - F); out holds log F and
+        # log(1 - F) for these (max-1) rows already.
+        c = params.c[guess, None]
+        out[guess, 1, :] = np.logaddexp(np.log(c), np.log1p(-c) + out[guess, 1, :])
+        out[guess, 0, :] = np.log1p(-c) + out[guess, 0, :]
+    return np.asarray(out, dtype=np.float64)
 
 
 def category_probs(params: ItemParams, theta: ArrayLike) -> FloatArray:
@@ -122,12 +162,20 @@ def expected_score(params: ItemParams, theta: ArrayLike) -> FloatArray:
 
 
 def item_information(params: ItemParams, theta: ArrayLike) -> FloatArray:
-    """Fisher information per item, shape (J, Q): ``a^2 * Var(X | theta)`` for 2PL and GPCM alike."""
+    """Fisher information per item, shape (J, Q): ``a^2 * Var(X | theta)`` for 2PL and GPCM alike,
+    ``a^2 (1 - c)^2 F^2 (1 - F)^2 / (P (1 - P))`` for 3PL items (``F`` the logistic part)."""
     p = category_probs(params, theta)
     k = np.arange(N_CATEGORIES, dtype=np.float64)[None, :, None]
     mean = (p * k).sum(axis=1)
     var = (p * k * k).sum(axis=1) - mean * mean
-    return np.asarray(params.a[:, None] ** 2 * var, dtype=np.float64)
+    info = params.a[:, None] ** 2 * var
+    guess = params.c > 0.0
+    if np.any(guess):
+        c = params.c[guess, None]
+        p1 = p[guess, 1, :]
+        f = (p1 - c) / (1.0 - c)
+        info[guess] = params.a[guess, None] ** 2 * ((1.0 - c) * f * (1.0 - f)) ** 2 / (p1 * (1.0 - p1))
+    return np.asarray(info, dtype=np.float64)
 
 
 def _check_scores(scores: NDArray[np.integer], mask: NDArray[np.bool_], params: ItemParams) -> None:

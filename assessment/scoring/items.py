@@ -64,6 +64,9 @@ class ItemSpec:
     items (two numbers summing to 0; category thresholds are ``b + steps[k]``; default ``(0, 0)``).
     ``local`` items belong to a region's own supplement: they are scored and reported apart and never
     enter an area score or the index.  ``anchor`` items keep their parameters fixed in calibration.
+    ``c`` is the lower asymptote (guessing) of a one-answer item, in [0, 1): ``P(correct) =
+    c + (1 - c) * logistic(a (theta - b))``; it must be 0 for partial-credit items.  Bank files and
+    stored parameters may omit it (0).
     """
 
     id: str
@@ -78,6 +81,7 @@ class ItemSpec:
     options: tuple[str, ...] = ()
     anchor: bool = False
     local: bool = False
+    c: float = 0.0
     _key_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +103,10 @@ class ItemSpec:
             raise ValueError(f"item {self.id}: level must be 1-4")
         if not (math.isfinite(self.a) and self.a > 0 and math.isfinite(self.b)):
             raise ValueError(f"item {self.id}: a must be > 0 and b finite")
+        if not (math.isfinite(self.c) and 0.0 <= self.c < 1.0):
+            raise ValueError(f"item {self.id}: c must be in [0, 1)")
+        if self.c != 0.0 and self.max_score != 1:
+            raise ValueError(f"item {self.id}: only one-answer items have a lower asymptote c")
         steps = tuple(float(s) for s in self.steps)
         if self.max_score == 1:
             if steps:
@@ -116,6 +124,11 @@ class ItemSpec:
     def max_score(self) -> int:
         """1 for single-choice and scenario items, 2 for multiple-response and ordering items."""
         return _MAX_SCORE[self.type]
+
+    @property
+    def n_options(self) -> int:
+        """Number of options (0 when ``options`` was left empty)."""
+        return len(self.options)
 
     @property
     def thresholds(self) -> tuple[float, ...]:

@@ -27,7 +27,11 @@ reliable about an item's difficulty, and counting random blanks as wrong flatten
 discriminations (r(a) fell from .99 to .78 with 20 % blanks).
 
 An attempt with fewer than half of its (national) items answered is **incomplete**: reported apart and
-left out of every group figure; it is never given a level.
+left out of every group figure; it is never given a level. "Its" items are those of its own order: with
+parallel forms (a round's forms share anchors, the rest differ) the columns are the union of the forms,
+and an item outside a person's order was never given to them. Such an item is *not reached* by the rule
+above (it is never shown, and it stands after the last answer), so it is neither wrong nor omitted, and
+it does not count in the person's share either.
 """
 
 from __future__ import annotations
@@ -270,7 +274,11 @@ def _code(
     national = np.array([not item.local for item in items], dtype=np.bool_)
     n_national = int(national.sum())
     answered_national = (answered & national[None, :]).sum(axis=1)
-    complete = answered_national >= complete_share * n_national if n_national else np.zeros(n, np.bool_)
+    # Half of the person's own national items: with parallel forms an order holds one form's items, and
+    # the others (never given, so not reached above) do not count against completeness.
+    own = position < _order_lengths(orders, n, n_items)[:, None]
+    own_national = (own & national[None, :]).sum(axis=1)
+    complete = (answered_national >= complete_share * own_national) & (own_national > 0)
     return ResponseMatrix(
         item_ids=tuple(ids),
         scores=scores,
@@ -281,6 +289,13 @@ def _code(
         complete=np.asarray(complete, dtype=np.bool_),
         n_national=n_national,
     )
+
+
+def _order_lengths(orders: Sequence[Sequence[str]] | None, n: int, n_items: int) -> NDArray[np.int64]:
+    """How many items each person was given: their order's length (no order, or an empty one: all)."""
+    if orders is None:
+        return np.full(n, n_items, dtype=np.int64)
+    return np.array([len(order) or n_items for order in orders], dtype=np.int64).reshape(n)
 
 
 def _positions(ids: list[str], orders: Sequence[Sequence[str]] | None, n: int) -> NDArray[np.int64]:

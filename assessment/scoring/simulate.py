@@ -29,10 +29,13 @@ def make_form(
     anchors_per_area: int = 0,
     a_range: tuple[float, float] = (0.7, 1.8),
     b_noise: float = 0.3,
+    guessing: tuple[float, float] | None = None,
 ) -> tuple[ItemSpec, ...]:
     """A level-balanced form: levels cycle 1-4 within each area, ``b ~ LEVEL_B[level] + N(0, b_noise)``,
     ``a ~ U(a_range)``; GPCM steps ``(-s, s)`` with ``s ~ U(0.3, 0.9)``.  The first ``anchors_per_area``
-    items of each area are flagged as anchors.
+    items of each area are flagged as anchors.  ``guessing=(low, high)`` gives every one-answer item a
+    lower asymptote ``c ~ U(low, high)`` (drawn after the item's other parameters, so without it the
+    random stream, and every form drawn before, is unchanged).
     """
     n_choice = items_per_area - n_multiple_response - n_ordering
     if n_choice < n_scenario or n_choice < 0:
@@ -53,9 +56,12 @@ def make_form(
             a = float(rng.uniform(*a_range))
             b = float(LEVEL_B[level - 1] + rng.normal(0.0, b_noise))
             steps: tuple[float, ...] = ()
+            c = 0.0
             if kind in ("single_choice", "scenario"):
                 options = tuple(_LETTERS[:4])
                 key: tuple[str, ...] = (options[int(rng.integers(4))],)
+                if guessing is not None:
+                    c = float(rng.uniform(*guessing))
             elif kind == "multiple_response":
                 options = tuple(_LETTERS[:5])
                 n_key = int(rng.integers(2, 4))
@@ -80,6 +86,7 @@ def make_form(
                     steps=steps,
                     options=options,
                     anchor=j < anchors_per_area,
+                    c=c,
                 )
             )
     return tuple(items)

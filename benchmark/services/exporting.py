@@ -41,6 +41,8 @@ def ranking_file(
         _("Province"),
         _("Round"),
         _("Held on"),
+        # The version each round used: a later version linked to this scale shows its own (issue #17).
+        _("Instrument version"),
         _("Participants"),
         _("Eligible"),
         _("Index"),
@@ -71,6 +73,7 @@ def ranking_file(
             r.province_name,
             r.round_name,
             r.held_on,
+            r.instrument or filters.instrument,
             r.participants,
             r.eligible,
             r.mean,

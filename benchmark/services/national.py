@@ -35,6 +35,8 @@ BUILD_SECONDS = 10
 
 @dataclass(frozen=True)
 class Filters:
+    # The comparison group: an instrument version's scale, which holds that version's rounds and those
+    # of later versions linked to it (Publication.scale); versions not linked are never mixed.
     instrument: str = ""
     period: int | None = None
     province: str = ""
@@ -65,6 +67,7 @@ class RegionRow:
     simulated: bool
     rank: int = 0
     provisional: bool = True  # the figures rest on provisional item parameters
+    instrument: str = ""  # the version the round used, when it differs from the scale (linked)
 
 
 @dataclass(frozen=True)
@@ -127,11 +130,11 @@ def instruments() -> list[str]:
 
     def build() -> list[str]:
         rows = (
-            Publication.objects.values("instrument")
+            Publication.objects.values("scale")
             .annotate(last=Max("held_on"), n=Count("id"))
-            .order_by("-last", "-n", "instrument")
+            .order_by("-last", "-n", "scale")
         )
-        return [row["instrument"] for row in rows]
+        return [row["scale"] for row in rows]
 
     return cached("instruments", "", build)
 
@@ -140,9 +143,7 @@ def periods(instrument: str) -> list[int]:
     return cached(
         "periods",
         instrument,
-        lambda: sorted(
-            set(Publication.objects.filter(instrument=instrument).values_list("period", flat=True))
-        ),
+        lambda: sorted(set(Publication.objects.filter(scale=instrument).values_list("period", flat=True))),
     )
 
 
@@ -167,7 +168,7 @@ def _rows(filters: Filters) -> list[RegionRow]:
     if not filters.instrument or filters.period is None:
         return []
     qs = Publication.objects.filter(
-        instrument=filters.instrument, period=filters.period, suppressed=False
+        scale=filters.instrument, period=filters.period, suppressed=False
     ).order_by("region_code", "-held_on", "-published_at")
     if filters.province:
         qs = qs.filter(province_code=filters.province)
@@ -190,6 +191,7 @@ def _rows(filters: Filters) -> list[RegionRow]:
         "area_means",
         "simulated",
         "parameters__status",
+        "instrument",
     ]
     latest = qs.distinct("region_code").values_list(*fields)
     rows = [
@@ -210,6 +212,7 @@ def _rows(filters: Filters) -> list[RegionRow]:
             area_means=list(r[13]),
             simulated=r[14],
             provisional=r[15] != "calibrated",
+            instrument=r[16] if r[16] != filters.instrument else "",
         )
         for r in latest
     ]
@@ -340,7 +343,7 @@ def distribution(rows: Sequence[RegionRow], width: float = 0.1) -> tuple[list[fl
 
 def _trend(filters: Filters) -> list[Figure]:
     """The national figure of every year, from each region's latest round of the year: one query."""
-    qs = Publication.objects.filter(instrument=filters.instrument, suppressed=False)
+    qs = Publication.objects.filter(scale=filters.instrument, suppressed=False)
     if filters.province:
         qs = qs.filter(province_code=filters.province)
     if filters.kind:
@@ -421,6 +424,8 @@ def profile(code: str) -> Profile | None:
                 "period": p.period,
                 "held_on": p.held_on,
                 "instrument": p.instrument,
+                "scale": p.scale or p.instrument,
+                "scale_note": p.scale_note,
                 "simulated": p.simulated,
                 "parameters": p.parameters,
                 "published_at": p.published_at,

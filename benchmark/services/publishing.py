@@ -64,6 +64,10 @@ class RoundFigures:
     # published (a re-scoring under new item parameters) and no attempt was added, reopened or removed in
     # between: then values may change in every group while no group's size does (docs/disclosure.md).
     rescored: bool = False
+    # The scale the figures are on when it is not the instrument's own: an older version's scale this
+    # version is linked to where the link holds in every area; ``scale_note`` says how, or why not.
+    scale: str = ""
+    scale_note: str = ""
 
 
 def _rounded(values: dict[str, Any]) -> dict[str, Any]:
@@ -229,6 +233,8 @@ def publish(figures: RoundFigures, *, own_keys: str = "") -> Publication:
             period=figures.held_on.year,
             held_on=figures.held_on,
             instrument=figures.instrument,
+            scale=figures.scale or figures.instrument,
+            scale_note=figures.scale_note,
             simulated=figures.simulated,
             parameters=dict(figures.parameters),
             published_at=timezone.now(),

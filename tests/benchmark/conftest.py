@@ -14,10 +14,15 @@ PEERS = ("64.01", "64.02", "64.71", "64.74", "31.71", "32.73", "35.78", "73.71")
 
 
 def publish_regions(
-    codes: tuple[str, ...] = PEERS, years: tuple[int, ...] = (2024, 2025), seed: int = 5
+    codes: tuple[str, ...] = PEERS,
+    years: tuple[int, ...] = (2024, 2025),
+    seed: int = 5,
+    instrument: str = INSTRUMENT,
 ) -> Any:
+    """Simulated rounds of ``codes`` published on ``instrument`` (a region's own round uses the newest
+    bank version: pass its publication's instrument to put the peers beside it)."""
     rounds = benchmark_simulation.plan(codes, years, seed=seed)
-    benchmark_simulation.publish_simulated(rounds, INSTRUMENT, seed=seed)
+    benchmark_simulation.publish_simulated(rounds, instrument, seed=seed)
     return rounds
 
 

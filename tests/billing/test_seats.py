@@ -34,7 +34,7 @@ def _scheduled_round(region: Any, admin: Any, name: str) -> Round:
     round_ = lifecycle.create_round(
         lifecycle.RoundSettings(
             name=name,
-            bank=ItemBank.objects.get(code="ikd-nasional"),
+            bank=ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first(),
             form_length=60,
             time_limit_minutes=60,
             allow_back=True,

@@ -319,8 +319,10 @@ def region_round(committed: None) -> Iterator[tuple[Region, Round, int]]:
             round_ = scored_round(region, employees=150, takers=140)  # announced only
             year = publishing.held_on(round_, region.tzinfo).year
             assert publishing.publication_of(round_) is None
-        publish_regions(REGION_PEERS, years=(year,))
-        publish_regions((region.code,), years=(year - 1, year), seed=9)  # stand-ins, not Samarinda's own
+        instrument = f"{round_.bank.code} {round_.bank.version}"
+        publish_regions(REGION_PEERS, years=(year,), instrument=instrument)
+        # Stand-ins, not Samarinda's own.
+        publish_regions((region.code,), years=(year - 1, year), seed=9, instrument=instrument)
         make_user(region, Role.REGION_ADMIN, email=ADMIN_EMAIL)
         yield region, round_, year
     finally:

@@ -87,7 +87,12 @@ def main() -> None:
 
         round_ = lifecycle.create_round(
             lifecycle.RoundSettings(
-                "Bench", ItemBank.objects.get(code="ikd-nasional"), 60, 60, True, "after_publication"
+                "Bench",
+                ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first(),
+                60,
+                60,
+                True,
+                "after_publication",
             ),
             None,
         )

@@ -5,50 +5,77 @@ submitted attempt's stored answers with the order the taker saw the items in and
 page reported as shown; ``coded_responses`` applies the response-process rule of
 ``assessment.scoring.responses`` (answered, malformed, not reached, omitted, complete). Scoring a round,
 scoring one attempt at once and calibration all read answers through here, so they agree.
+
+Parameter versions: a round is scored under the version it was first scored with
+(``pinned_version``), so scoring it again after a newer version was accepted gives the same figures;
+the items left out under that version are left out of its form here. Moving a round to a newer
+version is an explicit step (``rescoring.rescore_under``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.db import connection
 from numpy.typing import NDArray
 
+from assessment.instrument.calibration import versions
+from assessment.instrument.calibration.versions import PROVISIONAL, ParameterVersion
 from assessment.instrument.models import Item
+from assessment.results.models import ScoringRun
 from assessment.rounds.models import Round
 from assessment.scoring import ItemSpec
 from assessment.scoring.responses import ResponseMatrix, code_stored
 
 
-def item_specs(round_: Round) -> list[ItemSpec]:
-    """The round's form as the engine sees it, in form order."""
+def pinned_version(round_: Round, parameters: Mapping[str, Any] | None = None) -> ParameterVersion:
+    """The parameter version the round is scored under (``parameters``: its ``ScoringRun.parameters``,
+    read when not given).
+
+    A round is pinned to the version it was first scored with: the basis its scoring run recorded
+    (``set_id``, or for scorings recorded before versions existed, the label). A pending explicit
+    re-scoring under another version (``rescore_to``, see ``rescoring.rescore_under``) takes its place
+    until that scoring has run. A round never scored uses the bank's current version.
+    """
+    if parameters is None:
+        parameters = (
+            ScoringRun.objects.filter(round=round_).values_list("parameters", flat=True).first() or {}
+        )
+    bank = round_.bank
+    target = parameters.get("rescore_to")
+    if target:
+        return versions.by_set_id(bank, int(target))
+    if parameters.get("set_id"):
+        return versions.by_set_id(bank, int(parameters["set_id"]))
+    if parameters.get("status"):
+        label = PROVISIONAL if parameters["status"] == PROVISIONAL else str(parameters.get("label", ""))
+        return versions.by_label(bank, label)
+    return versions.current(bank)
+
+
+def item_specs(
+    round_: Round, version: ParameterVersion | None = None, *, keep_excluded: bool = False
+) -> list[ItemSpec]:
+    """The round's form as the engine sees it, in form order, with the parameters of ``version``
+    (default: the version the round is pinned to). Items left out under that version are not part
+    of it, unless ``keep_excluded`` (reading responses for a calibration needs every item)."""
+    version = pinned_version(round_) if version is None else version
+    params = versions.snapshot(version)
+    left_out = set() if keep_excluded else set(version.excluded)
     items = {
         i.code: i
         for i in Item.objects.filter(bank=round_.bank, code__in=round_.form_items).select_related(
             "competence__area"
         )
     }
-    specs = []
-    for code in round_.form_items:
-        item = items[code]
-        params = item.params or {}
-        specs.append(
-            ItemSpec(
-                id=code,
-                type=item.type,  # type: ignore[arg-type]
-                key=tuple(item.key),
-                area=int(item.competence.area.code),
-                competence=item.competence.code,
-                level=item.level,
-                a=float(params.get("a", 1.0)),
-                b=float(params.get("b", 0.0)),
-                steps=tuple(float(s) for s in params.get("steps") or ()),
-                options=tuple(o["id"] for o in item.options),
-                anchor=item.is_anchor,
-            )
-        )
-    return specs
+    return [
+        versions.item_spec(items[code], params.get(code, items[code].params))
+        for code in round_.form_items
+        if code not in left_out
+    ]
 
 
 @dataclass(frozen=True)
@@ -98,6 +125,8 @@ def load_responses(round_: Round, specs: list[ItemSpec], attempt_id: int | None 
         values[:] = texts
         stored[person_ix[kept], item_ix[kept]] = values[kept]
     orders = [row[1] for row in rows]
+    if len(form) < len(round_.form_items):  # items left out under the version: not part of the order
+        orders = [[code for code in order if code in column] for order in orders]
     seen = [row[2] for row in rows]
     return LoadedResponses(attempt_ids, stored, orders, seen)
 

@@ -31,9 +31,11 @@ from django.utils.translation import gettext as _
 from numpy.typing import NDArray
 
 from assessment.instrument.basis import ParameterBasis
+from assessment.instrument.calibration import versions
 from assessment.results.models import Score, ScoringRun
 from assessment.results.services import segments
 from assessment.results.services.aggregates import HISTOGRAM_EDGES
+from assessment.results.services.answers import pinned_version
 from assessment.rounds.models import Participant, Round
 from assessment.scoring import AREAS as AREA_CODES
 from assessment.scoring import DEFAULT_CUTS, score_to_level
@@ -171,16 +173,21 @@ def figures_of_round(round_: Round, region: Region, simulated: bool = False) -> 
     eligible = Participant.objects.filter(round=round_).count()
     bank = round_.bank
     scoring = ScoringRun.objects.filter(round=round_).first()
+    instrument = f"{bank.code} {bank.version}"
+    pinned = pinned_version(round_, scoring.parameters if scoring else None)
+    scale, scale_note = versions.scale_of(instrument, pinned.version, versions.scale_links())
     return benchmark.RoundFigures(
         region_code=region.code,
         round_key=round_key(round_),
         round_name=round_.name,
         held_on=held_on(round_, region.tzinfo),
-        instrument=f"{bank.code} {bank.version}",
+        instrument=instrument,
         release=release_from_people(people, eligible),
         simulated=simulated,
         parameters=ParameterBasis.from_json(scoring.parameters if scoring else None).as_json(),
         rescored=_rescored_since_published(round_, region, scoring),
+        scale=scale,
+        scale_note=scale_note,
     )
 
 

@@ -13,10 +13,11 @@ Answers go through the response-process rule first (``answers.coded_responses``)
 answers and items never reached are not administered; an attempt with fewer than half of its items
 answered is *incomplete*, stored without an index or level, counted apart and left out of every group.
 
-Re-runnable: a second run replaces the first run's scores and aggregates (for example after the item
-parameters were recalibrated). The draws are seeded by the round, so the same answers give the same
-figures, and the segments of a person are kept from the first scoring, so a correction in the register
-never moves a person between the cells of a published round.
+Re-runnable: a second run replaces the first run's scores and aggregates, under the parameter version
+the round was first scored with (``answers.pinned_version``): a newer accepted calibration changes a
+round's figures only through the explicit ``rescoring.rescore_under``. The draws are seeded by the
+round, so the same answers give the same figures, and the segments of a person are kept from the first
+scoring, so a correction in the register never moves a person between the cells of a published round.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from assessment.instrument.basis import parameter_basis
+from assessment.instrument.basis import version_basis
 from assessment.people.models import WorkUnit
 from assessment.results.models import Aggregate, Score, ScoringRun
 from assessment.results.services import segments
 from assessment.results.services.aggregates import AggregateFigures, summarise
-from assessment.results.services.answers import coded_responses, item_specs, load_responses
+from assessment.results.services.answers import coded_responses, item_specs, load_responses, pinned_version
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.scoring import BatchResult, ItemSpec, round_quality, score_matrix
 from assessment.scoring.population import PlausibleValues, plausible_values
@@ -331,7 +332,9 @@ def score_round(round_: Round, progress: Progress | None = None) -> ScoringRun:
         raise ScoringError("Only a closed round is scored.")
     run, _ = ScoringRun.objects.select_for_update().get_or_create(round=round_)
     run.state, run.started_at, run.failure = ScoringRun.State.RUNNING, timezone.now(), ""
-    specs = item_specs(round_)
+    # The version the round was first scored with (or the one an explicit re-scoring asked for).
+    version = pinned_version(round_, run.parameters)
+    specs = item_specs(round_, version)
     loaded = load_responses(round_, specs)
     n = len(loaded.attempt_ids)
     report(0, n)
@@ -382,8 +385,8 @@ def score_round(round_: Round, progress: Progress | None = None) -> ScoringRun:
             scored.result,
         )
     run.quality = _quality_json(quality, specs) if quality else {}
-    run.bank_parameters = round_.bank.parameters
-    run.parameters = parameter_basis(round_.bank).as_json()
+    run.bank_parameters = version.label
+    run.parameters = version_basis(round_.bank, version).as_json()
     run.malformed_answers = int(coded.malformed.sum())
     run.incomplete_attempts = int(n - complete.size)
     run.population = _model_json(draws) if draws is not None else {}

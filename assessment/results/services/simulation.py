@@ -8,6 +8,10 @@ the real engine. Nothing here writes a score or an aggregate.
 
 The regional means are solved so that the *true* mean area scores land on the targets (for the demo:
 Kukar's 2023 figures); the estimates then land near them, with the usual sampling and measurement noise.
+
+A round with parallel forms gives each simulated taker a form as one session's spiral would
+(``taking.assigned_form``): they are shown, and answer, that form's items only, so scoring meets the
+union of the forms with every other form's items never given, as on a real test day.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from django.utils import timezone
 from assessment.results.services.answers import item_specs
 from assessment.results.services.segments import age_band, education_group
 from assessment.rounds.models import Attempt, Participant, Round
+from assessment.rounds.services.taking import assigned_form
 from assessment.scoring import theta_to_score
 from assessment.scoring.simulate import draw_answers, draw_scores
 
@@ -97,6 +102,11 @@ def simulate_attempts(
     answers = draw_answers(rng, specs, scores, blank_rate=0.3)
 
     minutes = rng.uniform(25, round_.time_limit_minutes, n)
+    # Parallel forms: the takers in turn, as one session's spiral gives them (taking.assigned_form);
+    # each is shown and answers their own form only. One form: the whole form, as before.
+    count_forms = max(len(round_.forms), 1)
+    form_of = [assigned_form(str(round_.form_seed), "simulated", k + 1, count_forms) for k in range(n)]
+    codes = [round_.form_codes(f) for f in range(count_forms)]
     attempts = Attempt.objects.bulk_create(
         [
             Attempt(
@@ -104,19 +114,22 @@ def simulate_attempts(
                 state=Attempt.State.SUBMITTED,
                 deadline_at=start + timedelta(minutes=round_.time_limit_minutes),
                 submitted_at=start + timedelta(minutes=float(m)),
-                item_order=list(round_.form_items),
+                form=f,
+                item_order=list(codes[f]),
                 option_order={},
-                seen_items=list(round_.form_items),  # a simulated taker is shown every item
+                seen_items=list(codes[f]),  # a simulated taker is shown every item of their form
             )
-            for p, m in zip(participants, minutes, strict=True)
+            for p, m, f in zip(participants, minutes, form_of, strict=True)
         ],
         batch_size=2000,
     )
+    own = [set(c) for c in codes]
     buffer = io.StringIO()
     count = 0
     for attempt, given, m in zip(attempts, answers, minutes, strict=True):
         saved = (start + timedelta(minutes=float(m))).isoformat()
-        for seq, (code, answer) in enumerate(given.items(), start=1):
+        mine = own[attempt.form]
+        for seq, (code, answer) in enumerate(((c, a) for c, a in given.items() if c in mine), start=1):
             response = [answer] if isinstance(answer, str) else list(answer or [])
             if isinstance(answer, frozenset):
                 response = sorted(response)

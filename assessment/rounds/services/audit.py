@@ -141,6 +141,12 @@ def describe(event: RoundEvent, who: str, employees: Mapping[int, str], tz: Zone
             minutes,
         ) % {"actor": actor, "person": person, "n": minutes}
         text += because
+    elif action == "rescored_under":
+        text = _("%(actor)s had the round re-scored under item parameter version %(to)s (was %(was)s).") % {
+            "actor": actor,
+            "to": d.get("to_version", "?"),
+            "was": d.get("from_version", "?"),
+        }
     else:
         text = _("%(actor)s: %(action)s.") % {"actor": actor, "action": action.replace("_", " ")}
     return sentence(text)

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assessment.instrument.assembly import Candidate, FormRule, FormRuleError, assemble
+from assessment.instrument.assembly import (
+    MAX_FORMS,
+    Candidate,
+    FormRule,
+    FormRuleError,
+    ParallelForms,
+    assemble_forms,
+)
 from assessment.instrument.models import ItemBank
 from assessment.instrument.services import lock_bank
 from assessment.people.models import Employee, WorkUnit
@@ -52,6 +59,7 @@ class RoundSettings:
     time_limit_minutes: int
     allow_back: bool
     result_timing: str
+    form_count: int = 1  # parallel forms (issue #17)
 
 
 def has_answers(round_: Round) -> bool:
@@ -71,6 +79,8 @@ def _check_settings(settings: RoundSettings) -> None:
         raise RoundError(_("Give the round a name."), "name")
     if not 10 <= settings.form_length <= 120:
         raise RoundError(_("A test has between 10 and 120 items."), "form_length")
+    if not 1 <= settings.form_count <= MAX_FORMS:
+        raise RoundError(_("A round has 1 to %(max)d parallel forms.") % {"max": MAX_FORMS}, "form_count")
     if not 10 <= settings.time_limit_minutes <= 240:
         raise RoundError(_("The time limit is between 10 and 240 minutes."), "time_limit_minutes")
 
@@ -79,7 +89,11 @@ def _check_settings(settings: RoundSettings) -> None:
 def update_round(round_: Round, settings: RoundSettings, actor: Any) -> Round:
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     _check_settings(settings)
-    instrument_changed = settings.bank.pk != round_.bank_id or settings.form_length != round_.form_length
+    instrument_changed = (
+        settings.bank.pk != round_.bank_id
+        or settings.form_length != round_.form_length
+        or settings.form_count != round_.form_count
+    )
     if instrument_changed and (round_.state != S.DRAFT or has_answers(round_)):
         raise RoundError(
             _("The instrument and the form of a round cannot change once it is scheduled."), "bank"
@@ -87,6 +101,8 @@ def update_round(round_: Round, settings: RoundSettings, actor: Any) -> Round:
     changes = {k: str(v) for k, v in settings.__dict__.items() if getattr(round_, k) != v}
     for key, value in settings.__dict__.items():
         setattr(round_, key, value)
+    if instrument_changed:  # a draft that was scheduled before: its forms are built again when scheduled
+        round_.forms, round_.form_items = [], []
     round_.save()
     if changes:
         record(round_, actor, "settings_changed", **changes)
@@ -164,15 +180,26 @@ def set_participants(
     return ParticipantChange(added=len(new), removed=removed, unknown=unknown)
 
 
-def _build_form(round_: Round) -> list[str]:
+def _build_forms(round_: Round) -> ParallelForms:
+    """The round's parallel forms from its bank and seed; the items' parameters balance their difficulty."""
     items = [
-        Candidate(i.code, i.competence.code, i.level, i.is_anchor, tuple(o["id"] for o in i.options))
+        Candidate(
+            i.code,
+            i.competence.code,
+            i.level,
+            i.is_anchor,
+            tuple(o["id"] for o in i.options),
+            kind=i.type,
+            a=float((i.params or {}).get("a", 1.0)),
+            b=float((i.params or {}).get("b", 0.0)),
+        )
         for i in round_.bank.items.select_related("competence").order_by("code")
     ]
+    rule = FormRule(length=round_.form_length, forms=round_.form_count)
     try:
-        return assemble(items, FormRule(length=round_.form_length), seed=str(round_.form_seed))
+        return assemble_forms(items, rule, seed=str(round_.form_seed))
     except FormRuleError as exc:
-        raise RoundError(str(exc), "form_length") from exc
+        raise RoundError(str(exc), "form_count" if round_.form_count > 1 else "form_length") from exc
 
 
 @transaction.atomic
@@ -190,7 +217,9 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
         if not round_.participants.exists():
             raise RoundError(_("Choose the participants before scheduling the round."))
         if not round_.form_items:
-            round_.form_items = _build_form(round_)
+            built = _build_forms(round_)
+            round_.forms = [list(form) for form in built.forms]
+            round_.form_items = list(built.union)
         lock_bank(round_.bank)
     if new_state == S.DRAFT and has_answers(round_):
         raise RoundError(_("A round with answers cannot go back to draft."))
@@ -213,6 +242,6 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
     if new_state in {S.SCHEDULED, S.OPEN}:
         ensure_logins(round_.participants.values_list("employee_id", flat=True))
     round_.state = new_state
-    round_.save(update_fields=["state", "form_items"])
+    round_.save(update_fields=["state", "forms", "form_items"])
     record(round_, actor, "state_changed", old=old, new=new_state)
     return round_

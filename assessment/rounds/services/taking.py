@@ -22,10 +22,22 @@ The response process: the page reports which items it showed (``Attempt.seen_ite
 first shown), batched and piggybacked on saves. The server keeps the union in one ``UPDATE``, only for
 codes of the attempt's form and only while the attempt is in progress. Scoring reads it to tell an item
 the taker never reached from one they saw and skipped.
+
+Parallel forms (issue #17): a round may have two to four forms (``Round.forms``). A taker's form is
+chosen when their attempt starts and stored on it (``Attempt.form``), so a reload or another device
+keeps it, and their item order, option orders and item types hold that form's items only: the save
+path's check that an item is in ``option_order`` refuses an answer to another form's item. The form is
+the session's spiral: the session's counter (``Session.starts``) is raised by the statement that finds
+the running session (no query more than with one form), and the n-th start of a session gets form
+``(offset + n - 1) mod k``, the offset drawn from the round's seed and the session. Each session thus
+gives every form to an equal share of its takers (within one), neighbours who start one after the other
+get different forms, and concurrent starts take turns on the session's row instead of reading the same
+count. A round with one form keeps the plain look-up and writes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
@@ -56,11 +68,46 @@ class TakingError(ValueError):
         self.code = code
 
 
-def _form_items(round_: Round) -> dict[str, Item]:
-    items = Item.objects.filter(bank_id=round_.bank_id, code__in=round_.form_items).select_related(
-        "competence"
-    )
+def _form_items(round_: Round, codes: Sequence[str] | None = None) -> dict[str, Item]:
+    """The round's items by code: those of ``codes``, or of every form of the round."""
+    wanted = round_.form_items if codes is None else codes
+    items = Item.objects.filter(bank_id=round_.bank_id, code__in=wanted).select_related("competence")
     return {item.code: item for item in items}
+
+
+# The session running now takes the next start: its counter goes up by one and says which parallel
+# form this taker gets. The same statement finds the session, so the start path costs no extra query;
+# the row lock it takes (until the start commits) makes concurrent starts in one session take turns.
+_NEXT_START = """
+UPDATE rounds_session SET starts = starts + 1
+ WHERE id = (SELECT id FROM rounds_session WHERE round_id = %s AND starts_at <= %s AND ends_at >= %s
+              ORDER BY starts_at, id LIMIT 1)
+RETURNING id, starts
+"""
+
+
+def assigned_form(round_seed: str, session: object, ordinal: int, count: int) -> int:
+    """The parallel form (0-based) of the ``ordinal``-th start (1-based) in a session: round the circle
+    of forms from a starting form drawn from the round's seed and the session, so every session gives
+    each form to every ``count``-th taker (shares equal within one) and sessions start on different
+    forms. One form: always 0."""
+    if count <= 1:
+        return 0
+    offset = int.from_bytes(hashlib.sha256(f"{round_seed}|{session}".encode()).digest()[:4], "big")
+    return (offset + ordinal - 1) % count
+
+
+def _next_form(round_: Round, now: datetime) -> int | None:
+    """The form of a start now (None: no session runs). With one form this is the plain session look-up
+    (no row is written); with several, the session's counter is taken in the same statement."""
+    if len(round_.forms) <= 1:
+        return None if current_session(round_, now) is None else 0
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_START, [round_.pk, now, now])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return assigned_form(str(round_.form_seed), row[0], int(row[1]), max(len(round_.forms), 1))
 
 
 @transaction.atomic
@@ -73,11 +120,16 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
     round_ = participant.round
     if round_.state != Round.State.OPEN:
         raise TakingError(_("This round is not open."), "closed")
-    if current_session(round_, now) is None:
+    # With parallel forms every form's items are read first, so that the session's row, locked by the
+    # counter until this start commits, is held only for the shuffle and the insert.
+    items = _form_items(round_) if len(round_.forms) > 1 else None
+    form_index = _next_form(round_, now)
+    if form_index is None:
         raise TakingError(
             _("There is no test session now. Check the schedule with your coordinator."), "session"
         )
-    items = _form_items(round_)
+    codes = round_.form_codes(form_index)
+    items = items if items is not None else _form_items(round_, codes)
     form = [
         Candidate(
             code,
@@ -88,15 +140,16 @@ def start(participant: Participant, now: datetime | None = None) -> Attempt:
             # The ordering key keeps a person's shuffle away from an order that would score if confirmed.
             key_order=tuple(items[code].key) if items[code].type == Item.Type.ORDERING else (),
         )
-        for code in round_.form_items
+        for code in codes
     ]
     personal = personalise(form, str(round_.form_seed), str(participant.pk))
     return Attempt.objects.create(
         participant=participant,
         deadline_at=now + timedelta(minutes=round_.time_limit_minutes),
+        form=form_index,
         item_order=personal.item_codes,
         option_order=personal.option_order,
-        item_types={code: items[code].type for code in round_.form_items},
+        item_types={code: items[code].type for code in codes},
     )
 
 
@@ -141,7 +194,7 @@ def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
     now = now or timezone.now()
     attempt = finalise_if_overdue(attempt, now)
     round_ = attempt.participant.round
-    items = _form_items(round_)
+    items = _form_items(round_, attempt.item_order)
     answers = {a.item_code: a for a in attempt.answers.all()}
     payload_items = []
     for code in attempt.item_order:
@@ -202,7 +255,8 @@ def _item_type(attempt: Attempt, item_code: str) -> str:
     """The item's type from the attempt; an attempt from before types were kept gets them now, once."""
     if item_code not in attempt.item_types:
         round_ = attempt.participant.round
-        attempt.item_types = {code: item.type for code, item in _form_items(round_).items()}
+        own = _form_items(round_, list(attempt.option_order))  # the attempt's form only
+        attempt.item_types = {code: item.type for code, item in own.items()}
         Attempt.objects.filter(pk=attempt.pk).update(item_types=attempt.item_types)
     return str(attempt.item_types.get(item_code, ""))
 

@@ -58,3 +58,25 @@ def test_impossible_rules_are_refused(bank_items: list[Candidate]) -> None:
         assemble(bank_items, FormRule(length=10), "r")  # shorter than the anchor block
     with pytest.raises(FormRuleError):
         assemble(bank_items[:30], FormRule(length=60, include_anchors=False), "r")
+
+
+def test_a_bank_with_more_anchors_than_half_a_form_gives_each_round_a_balanced_subset() -> None:
+    """2027.1 has 9 anchors per area: a 60-item form takes 6 (half of its 12 places per area) that span
+    levels 1-4 and keep a multiple-response or ordering anchor; the next round takes another 6."""
+    bank = files.load_bank(DATA_DIR / "banks" / "ikd-nasional-2027.1")
+    items = [
+        Candidate(i.id, i.competence, i.level, i.is_anchor, i.option_ids, kind=i.type) for i in bank.items
+    ]
+    per_round = []
+    for seed in ("r1", "r2", "r3"):
+        form = set(assemble(items, FormRule(length=60), seed))
+        assert len(form) == 60
+        anchors = [i for i in items if i.is_anchor and i.code in form]
+        for area in "12345":
+            mine = [i for i in anchors if i.area == area]
+            assert len(mine) == 6
+            assert {i.level for i in mine} == {1, 2, 3, 4}
+            assert {i.kind for i in mine} & {"multiple_response", "ordering"}
+        per_round.append({i.code for i in anchors})
+    assert len({frozenset(codes) for codes in per_round}) == 3
+    assert len(set().union(*per_round)) > 30  # rounds rotate through the 45 anchors

@@ -73,7 +73,13 @@ def check_form(bank: list[Candidate], form: list[str], length: int) -> None:
     assert len(form) == len(set(form)) == length
     assert Counter(item.area for item in items) == dict.fromkeys(areas, length // len(areas))
     assert {item.competence for item in items} == {item.competence for item in bank}
-    assert {item.code for item in bank if item.is_anchor} <= set(form)
+    cap = length // len(areas) // 2  # anchors a form takes per area at most (FormRule.max_anchor_share)
+    for area in areas:
+        anchors = {item.code for item in bank if item.is_anchor and item.area == area}
+        if len(anchors) <= cap:
+            assert anchors <= set(form)  # the whole block
+        else:
+            assert len(anchors & set(form)) == cap  # a subset (2026.1 at 30 items: 3 of 4)
     counts = Counter(item.competence for item in items)
     available = Counter(item.competence for item in bank)
     anchored = Counter(item.competence for item in bank if item.is_anchor)
@@ -113,6 +119,20 @@ def test_every_area_has_12_of_60_items_and_every_competence_over_50_seeds(nation
 def test_other_lengths_divisible_by_five(national: list[Candidate], length: int) -> None:
     for seed in SEEDS[:10]:
         check_form(national, assemble(national, FormRule(length=length), seed), length)
+
+
+def test_a_short_form_takes_a_subset_of_a_larger_anchor_block(national: list[Candidate]) -> None:
+    """30 items: 6 places per area, so 3 of the 4 anchors (at most half), spanning their levels; rounds
+    rotate through the block."""
+    used: set[str] = set()
+    for seed in SEEDS[:10]:
+        items = chosen(national, assemble(national, FormRule(length=30), seed))
+        for area in "12345":
+            mine = [i for i in items if i.is_anchor and i.area == area]
+            assert len(mine) == 3
+            assert {i.level for i in mine} == {i.level for i in national if i.is_anchor and i.area == area}
+            used |= {i.code for i in mine}
+    assert used == {i.code for i in national if i.is_anchor}
 
 
 def test_a_length_that_does_not_divide_by_the_areas_is_refused_with_the_rule(
@@ -200,13 +220,18 @@ def test_anchors_count_in_their_area_and_competence() -> None:
         *(Candidate(f"D{k}", "2.1", 1 + k % 4, False) for k in range(8)),
     ]
     for seed in SEEDS:
-        form = assemble(bank, FormRule(length=10), seed)
+        # Three anchors in five places are more than half: allowed here to see them fill 1.1.
+        form = assemble(bank, FormRule(length=10, max_anchor_share=1.0), seed)
         items = chosen(bank, form)
         assert Counter(i.area for i in items) == {"1": 5, "2": 5}
         assert Counter(i.competence for i in items) == {"1.1": 3, "1.2": 2, "2.1": 5}  # anchors fill 1.1
         levels = Counter(i.level for i in items if i.area == "1")
         assert levels[2] == 3
         assert sorted(levels.values()) == [1, 1, 3]  # the two free places avoid level 2
+        # By default a form takes 2 of the 3 (half of 5 places, rounded down), still counted in 1.1.
+        items = chosen(bank, assemble(bank, FormRule(length=10), seed))
+        assert sum(1 for i in items if i.is_anchor) == 2
+        assert Counter(i.competence for i in items)["1.1"] >= 2
 
 
 # --------------------------------------------------------------------------- ordering items

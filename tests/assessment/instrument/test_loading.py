@@ -50,7 +50,7 @@ def edit_first_item(data: Path, change: dict[str, Any]) -> str:
 
 def test_a_used_version_cannot_change(db: Any, tmp_path: Path) -> None:
     call_command("load_instrument")
-    bank = ItemBank.objects.get(code="ikd-nasional")
+    bank = ItemBank.objects.get(code="ikd-nasional", version="2026.1")
     services.lock_bank(bank)
     data = copy_data(tmp_path)
     item_id = edit_first_item(data, {"stem": "Pertanyaan yang diubah diam-diam?"})
@@ -62,11 +62,11 @@ def test_a_used_version_cannot_change(db: Any, tmp_path: Path) -> None:
 
 def test_calibrated_parameters_may_change_in_a_used_version(db: Any, tmp_path: Path) -> None:
     call_command("load_instrument")
-    services.lock_bank(ItemBank.objects.get(code="ikd-nasional"))
+    services.lock_bank(ItemBank.objects.get(code="ikd-nasional", version="2026.1"))
     data = copy_data(tmp_path)
     item_id = edit_first_item(data, {"params": {"a": 1.11, "b": -1.5}})
     call_command("load_instrument", data_dir=data)
-    assert Item.objects.get(code=item_id).params == {"a": 1.11, "b": -1.5}
+    assert Item.objects.get(bank__version="2026.1", code=item_id).params == {"a": 1.11, "b": -1.5}
 
 
 def test_a_bank_with_a_missing_key_is_refused_whole(db: Any, tmp_path: Path) -> None:

@@ -73,7 +73,8 @@ def test_a_region_page_shows_only_its_own_rounds_and_its_first_sending_replaces_
 ) -> None:
     """Simulated figures published under the region's code before it signed up are not "your region"."""
     region, round_ = scored
-    publish_regions((region.code,), years=(2023, 2024))  # stand-ins under Samarinda's code
+    bank = round_.bank
+    publish_regions((region.code,), years=(2023, 2024), instrument=f"{bank.code} {bank.version}")  # stand-ins
     assert Publication.objects.filter(region_code=region.code).count() == 2
     client = signed_in(HOST, make_user(region, Role.REGION_ADMIN))
     page = client.get("/tolok-ukur/").content.decode()
@@ -91,7 +92,11 @@ def test_admin_sees_standing_with_peers_anonymised_until_they_opt_in(sent: Any) 
     region, round_ = sent
     publication = publishing.publication_of(round_)
     assert publication is not None
-    publish_regions(("64.01", "64.02", "64.71", "64.74", "31.71", "32.73"), years=(publication.period,))
+    publish_regions(
+        ("64.01", "64.02", "64.71", "64.74", "31.71", "32.73"),
+        years=(publication.period,),
+        instrument=publication.instrument,
+    )
     client = signed_in(HOST, make_user(region, Role.REGION_ADMIN))
     page = client.get("/tolok-ukur/").content.decode()
     peers = peers_table(page)

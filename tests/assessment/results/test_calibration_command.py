@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 from django_tenants.utils import schema_context
 
 from assessment.instrument import calibration
 from assessment.instrument.models import Item, ItemBank, ParameterSet
 from assessment.rounds.models import Round
+from tenants.models import Region
 from tests.assessment.rounds.conftest import open_round
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The refusals are matched in English (the platform's default language is Indonesian)."""
+    with translation.override("en"):
+        yield
 
 
 def _run(**options: Any) -> str:
@@ -28,8 +38,13 @@ def _form_params(round_: Round) -> dict[str, tuple[bool, dict[str, Any]]]:
     }
 
 
+def _consent(region: Any, contributes: bool = True) -> None:
+    Region.objects.filter(pk=region.pk).update(contributes_to_calibration=contributes)
+
+
 def test_a_proposed_set_changes_nothing_until_accepted_once(scored: Any) -> None:
     region, round_ = scored
+    _consent(region)
     before = _form_params(round_)
     assert any(anchor for anchor, _ in before.values())
 
@@ -46,8 +61,20 @@ def test_a_proposed_set_changes_nothing_until_accepted_once(scored: Any) -> None
         in report
     )
     assert "360 persons" in ps.source
-    assert region.schema_name in ps.source
+    assert region.name in ps.source
     assert str(round_.pk) in ps.source
+    assert ps.sources == [
+        {
+            "region": region.code,
+            "region_name": region.name,
+            "region_kind": region.kind,
+            "round": round_.pk,
+            "bank": f"{round_.bank.code} {round_.bank.version}",
+            "persons": 360,
+        }
+    ]
+    assert ps.kind == ParameterSet.Kind.REGIONAL
+    assert ps.version is None
     assert len(ps.areas) == 5
     anchors = {code for code, (anchor, _) in before.items() if anchor}
     free = set(before) - anchors
@@ -70,6 +97,13 @@ def test_a_proposed_set_changes_nothing_until_accepted_once(scored: Any) -> None
     ps.refresh_from_db()
     assert ps.accepted_at is not None
     assert ps.accepted_by == "kalibrator@bkpsdm.go.id"
+    assert ps.version == 1
+    assert "(version 1)" in accepted
+    # What the bank held before is kept as version 0, so rounds scored on it stay reproducible.
+    baseline = ParameterSet.objects.get(kind=ParameterSet.Kind.BASELINE)
+    assert baseline.version == 0
+    assert baseline.label == "provisional"
+    assert {code: baseline.snapshot[code] for code in before} == {code: p for code, (_, p) in before.items()}
 
     with pytest.raises(CommandError, match=f"Parameter set {ps.pk} was already accepted"):
         _run(accept=ps.pk, by="orang-lain")
@@ -84,9 +118,13 @@ def test_a_proposed_set_changes_nothing_until_accepted_once(scored: Any) -> None
     with pytest.raises(CommandError, match=r"Too few persons to calibrate: 360 .* at least 400"):
         _run(region=region.slug, round=[round_.pk], min_persons=400)
     open_ = open_round(region, name="Ronde berjalan")
-    with pytest.raises(CommandError, match=f"Round {open_.pk} 'Ronde berjalan' is open; only closed"):
+    with pytest.raises(CommandError, match=f"Round {open_.pk} 'Ronde berjalan' of .* is open; only closed"):
         _run(region=region.slug, round=[round_.pk, open_.pk], min_persons=100)
-    assert ParameterSet.objects.count() == 1
+    # A region that withdrew its consent is not calibrated on.
+    _consent(region, False)
+    with pytest.raises(CommandError, match="has not agreed to contribute to the national calibration"):
+        _run(round=[f"{region.code}:{round_.pk}"], min_persons=100)
+    assert ParameterSet.objects.exclude(kind=ParameterSet.Kind.BASELINE).count() == 1
 
 
 def test_unknown_rounds_and_regions_are_refused(region_a: Any) -> None:
@@ -99,8 +137,10 @@ def test_unknown_rounds_and_regions_are_refused(region_a: Any) -> None:
         _run(accept=987654, by="x")
     with pytest.raises(CommandError, match="--by"):
         _run(accept=987654)
-    with pytest.raises(CommandError, match="Give --region and at least one --round"):
+    with pytest.raises(CommandError, match="at least one --round"):
         _run(region=region_a.slug)
+    with pytest.raises(CommandError, match="say whose round it is"):
+        _run(round=["12"])
 
 
 def test_a_set_is_refused_when_the_bank_changed_since(region_a: Any) -> None:

@@ -43,7 +43,7 @@ def staffed(region_a: Any) -> Iterator[Any]:
 def settings_for(name: str = "Pengukuran IKD 2026", **overrides: Any) -> lifecycle.RoundSettings:
     values: dict[str, Any] = {
         "name": name,
-        "bank": ItemBank.objects.get(code="ikd-nasional"),
+        "bank": ItemBank.objects.filter(code="ikd-nasional").order_by("-version").first(),
         "form_length": 60,
         "time_limit_minutes": 60,
         "allow_back": True,

@@ -1,28 +1,28 @@
-"""``manage.py calibrate_items``: propose new item parameters from a region's closed rounds, or accept them.
+"""``manage.py calibrate_items``: propose new item parameters from closed rounds of one or several
+regions, or accept a proposed set as the bank's next parameter version.
 
+    manage.py calibrate_items --round <region>:<id> [--round <region>:<id> ...] [--min-persons N]
     manage.py calibrate_items --region <schema or slug> --round <id> [--round <id> ...] [--min-persons N]
-    manage.py calibrate_items --accept <parameter set id> --by <operator>
+    manage.py calibrate_items --accept <parameter set id> --by <operator> [--leave-out <item code> ...]
 
-Proposing reads the rounds' submitted answers in the region's schema, scores them into a matrix with
-the results scoring helpers and stores a ParameterSet (public schema) without touching the items.
-Accepting writes the set into the bank's items; rounds keep their stored scores until re-scored.
+Proposing goes through the operator's service (``assessment.instrument.calibration.jobs``): each
+round's answers leave its region only as an anonymous response matrix, only from regions that agreed
+to contribute, and the proposal (anchors fixed, one population per region, drift, DIF and the link to
+an earlier bank version) is stored as a ParameterSet without touching the items. Accepting makes it the
+bank's next version; rounds keep the version they were scored with until re-scored under the new one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from assessment.instrument import calibration
+from assessment.instrument.calibration import jobs
+from assessment.instrument.calibration.national import version_key
 from assessment.instrument.models import ItemBank, ParameterSet
-from assessment.results.services.answers import coded_responses, item_specs, load_responses
-from assessment.rounds.models import Round
-from assessment.scoring import ItemSpec
-from tenants.models import Region
 
 MIN_PERSONS = 200
 
@@ -32,11 +32,19 @@ def _fmt(value: Any, digits: int = 2) -> str:
 
 
 class Command(BaseCommand):
-    help = "Calibrate item parameters from a region's closed rounds (proposed, not applied), or accept a set."
+    help = (
+        "Calibrate item parameters from closed rounds of one or several regions (proposed, not applied), "
+        "or accept a set as the bank's next parameter version."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--region", help="Region schema name or slug.")
-        parser.add_argument("--round", dest="round", type=int, action="append", help="Round id (repeatable).")
+        parser.add_argument("--region", help="Region schema name, slug or code, for rounds given by id only.")
+        parser.add_argument(
+            "--round",
+            dest="round",
+            action="append",
+            help="Round as <region>:<id>, or <id> with --region (repeatable).",
+        )
         parser.add_argument(
             "--min-persons",
             type=int,
@@ -45,21 +53,49 @@ class Command(BaseCommand):
         )
         parser.add_argument("--accept", type=int, metavar="ID", help="Accept this proposed parameter set.")
         parser.add_argument("--by", help="Who accepts (email or name); required with --accept.")
+        parser.add_argument(
+            "--leave-out",
+            dest="leave_out",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="With --accept: an item left out of scoring under the new version (repeatable).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options.get("accept") is not None:
             if options.get("region") or options.get("round"):
                 raise CommandError("--accept does not take --region or --round.")
-            self._accept(options["accept"], options.get("by") or "")
+            self._accept(options["accept"], options.get("by") or "", options.get("leave_out") or [])
             return
-        if not options.get("region") or not options.get("round"):
+        if not options.get("round"):
             raise CommandError(
-                "Give --region and at least one --round to calibrate, or --accept <id> --by <name>."
+                "Give --round <region>:<id> (or --region and at least one --round) to calibrate, "
+                "or --accept <id> --by <name>."
             )
-        self._propose(options["region"], options["round"], options["min_persons"])
+        choices = self._choices(options.get("region"), [str(r) for r in options["round"]])
+        self._propose(choices, options["min_persons"])
+
+    def _choices(self, region: str | None, rounds: list[str]) -> list[jobs.RoundChoice]:
+        out = []
+        for text in rounds:
+            key, sep, number = text.rpartition(":")
+            key = key if sep else (region or "")
+            if not key:
+                raise CommandError(
+                    f"Round '{text}': say whose round it is (--round <region>:<id>, or --region)."
+                )
+            if not number.strip().isdigit():
+                raise CommandError(f"Round '{text}': the round id must be a number.")
+            with schema_context(get_public_schema_name()):
+                found = jobs.find_region(key)
+            if found is None:
+                raise CommandError(f"Unknown region '{key}': give a region's schema name, slug or code.")
+            out.append(jobs.RoundChoice(found.code, int(number)))
+        return out
 
     # ------------------------------------------------------------------------------------- accept
-    def _accept(self, set_id: int, by: str) -> None:
+    def _accept(self, set_id: int, by: str, leave_out: list[str]) -> None:
         if not by.strip():
             raise CommandError("Say who accepts the parameter set: --by <email or name>.")
         with schema_context(get_public_schema_name()):
@@ -67,115 +103,115 @@ class Command(BaseCommand):
             if parameter_set is None:
                 raise CommandError(f"Parameter set {set_id} does not exist.")
             try:
-                calibration.accept(parameter_set, by)
+                calibration.accept(parameter_set, by, leave_out=leave_out)
             except calibration.CalibrationError as exc:
                 raise CommandError(str(exc)) from exc
+        left = f"; left out of scoring: {', '.join(parameter_set.excluded)}" if parameter_set.excluded else ""
         self.stdout.write(
             f"Parameter set {parameter_set.pk} accepted by {parameter_set.accepted_by}: "
             f"{len(parameter_set.params)} items of bank {parameter_set.bank} updated, "
-            f"parameters now '{parameter_set.label}'. Re-score rounds to apply them to their results."
+            f"parameters now '{parameter_set.label}' (version {parameter_set.version}){left}. "
+            "Rounds keep the version they were scored with until re-scored under this one."
         )
 
     # ------------------------------------------------------------------------------------ propose
-    def _propose(self, region_key: str, round_ids: list[int], min_persons: int) -> None:
+    def _propose(self, choices: list[jobs.RoundChoice], min_persons: int) -> None:
         with schema_context(get_public_schema_name()):
-            region = Region.objects.filter(Q(schema_name=region_key) | Q(slug=region_key)).first()
-        if region is None:
-            raise CommandError(f"Unknown region '{region_key}': give a region's schema name or slug.")
-        with schema_context(region.schema_name):
-            rounds = self._rounds(region, round_ids)
-            bank = rounds[0].bank
-            specs, scores, mask = self._matrix(rounds)
-        persons = int(mask.any(axis=1).sum())
-        names = ", ".join(f"{r.pk} '{r.name}'" for r in rounds)
-        if persons < min_persons:
-            raise CommandError(
-                f"Too few persons to calibrate: {persons} submitted attempt(s) in round(s) {names} of "
-                f"{region.slug}; at least {min_persons} are needed (lower --min-persons only for a pilot)."
-            )
-        source = f"region {region.slug} (schema {region.schema_name}); rounds {names}; {persons} persons"
-        with schema_context(get_public_schema_name()):
+            bank = self._bank(choices)
             try:
-                parameter_set = calibration.propose(bank, specs, scores, mask, source)
+                job = jobs.start_national_calibration(
+                    bank, choices, "manage.py calibrate_items", min_persons=min_persons
+                )
+                parameter_set = jobs.run_national_calibration(job)
             except calibration.CalibrationError as exc:
                 raise CommandError(str(exc)) from exc
-        self._report(parameter_set, bank, specs, persons)
+            self._report(parameter_set, bank)
 
-    def _rounds(self, region: Region, round_ids: list[int]) -> list[Round]:
-        rounds = []
-        for round_id in dict.fromkeys(round_ids):
-            round_ = Round.objects.select_related("bank").filter(pk=round_id).first()
-            if round_ is None:
-                raise CommandError(f"Round {round_id} does not exist in region {region.slug}.")
-            if round_.state not in {Round.State.CLOSED, Round.State.PUBLISHED}:
-                raise CommandError(
-                    f"Round {round_id} '{round_.name}' is {round_.state}; "
-                    "only closed or published rounds are calibrated."
-                )
-            rounds.append(round_)
-        banks = {r.bank_id for r in rounds}
-        if len(banks) > 1:
+    def _bank(self, choices: list[jobs.RoundChoice]) -> ItemBank:
+        """The bank to calibrate: the newest version among the chosen rounds' banks."""
+        from assessment.rounds.models import Round
+
+        banks: dict[int, ItemBank] = {}
+        for choice in choices:
+            region = jobs.find_region(choice.region)
+            assert region is not None
+            with schema_context(region.schema_name):
+                round_ = Round.objects.select_related("bank").filter(pk=choice.round).first()
+                if round_ is None:
+                    raise CommandError(f"Round {choice.round} does not exist in region {region.slug}.")
+                banks[round_.bank_id] = round_.bank
+        codes = sorted({b.code for b in banks.values()})
+        if len(codes) > 1:
             raise CommandError(
-                "The rounds use different item banks ("
-                + ", ".join(sorted({str(r.bank) for r in rounds}))
-                + "); calibrate one bank at a time."
+                "The rounds use different instruments ("
+                + ", ".join(sorted(str(b) for b in banks.values()))
+                + "); calibrate one instrument at a time."
             )
-        return rounds
-
-    def _matrix(self, rounds: list[Round]) -> tuple[list[ItemSpec], np.ndarray, np.ndarray]:
-        """Every round's submitted answers scored, stacked persons x (union of the forms' items)."""
-        per_round = [(r, item_specs(r)) for r in rounds]
-        specs: dict[str, ItemSpec] = {}
-        for _, round_specs in per_round:
-            for spec in round_specs:
-                specs.setdefault(spec.id, spec)
-        ordered = sorted(specs.values(), key=lambda s: (s.area, s.id))
-        column = {s.id: j for j, s in enumerate(ordered)}
-        blocks_x, blocks_m = [], []
-        for round_, round_specs in per_round:
-            # Answered items only: items not reached, skipped or malformed say nothing reliable about
-            # an item's difficulty (docs/scoring.md 2.11).
-            coded = coded_responses(round_specs, load_responses(round_, round_specs))
-            x, m = coded.scores, coded.calibration_mask
-            big_x = np.zeros((x.shape[0], len(ordered)), dtype=np.int8)
-            big_m = np.zeros((x.shape[0], len(ordered)), dtype=np.bool_)
-            cols = [column[s.id] for s in round_specs]
-            big_x[:, cols], big_m[:, cols] = x, m
-            blocks_x.append(big_x)
-            blocks_m.append(big_m)
-        return ordered, np.concatenate(blocks_x), np.concatenate(blocks_m)
+        return max(banks.values(), key=lambda b: version_key(b.version))
 
     # ------------------------------------------------------------------------------------- report
-    def _report(self, ps: ParameterSet, bank: ItemBank, specs: list[ItemSpec], persons: int) -> None:
+    def _report(self, ps: ParameterSet, bank: ItemBank) -> None:
         out = self.stdout.write
         out(f"Calibration of bank {bank} (parameters now '{bank.parameters}'), proposed as '{ps.label}'")
         out(f"Source: {ps.source}")
-        out(f"Persons: {persons}")
+        out(f"Persons: {ps.persons}")
+        for s in ps.sources:
+            out(
+                f"  {s['region_name']} ({s['region']}, {s['region_kind']}) "
+                f"round {s['round']}: {s['persons']} persons"
+            )
         out("")
-        out("Area  persons  items  anchors  scale    pop mean  pop sd  cycles  converged")
+        out("Area  persons  items  anchors  scale    model  pop mean  pop sd  cycles  converged")
         for a in ps.areas:
+            model = (ps.area_models.get(str(a["area"])) or {}).get("model", "-")
             out(
                 f"{a['area']:>4}  {a['persons']:>7}  {a['items']:>5}  {a['anchors']:>7}  {a['scale']:<7}  "
-                f"{_fmt(a['pop_mean']):>8}  {_fmt(a['pop_sd']):>6}  {a['iterations']:>6}  "
+                f"{model:<5}  {_fmt(a['pop_mean']):>8}  {_fmt(a['pop_sd']):>6}  {a['iterations']:>6}  "
                 f"{'yes' if a['converged'] else 'NO (change ' + _fmt(a['max_change'], 4) + ')'}"
             )
         out("")
         out(
-            f"{'Item':<14} {'a old':>6} {'a new':>6} {'b old':>6} {'b new':>6} {'infit':>6} {'outfit':>6} "
-            f"{'RMSEA':>6} {'n':>5}  flags"
+            f"{'Item':<14} {'a old':>6} {'a new':>6} {'b old':>6} {'b new':>6} {'se b':>5} {'infit':>6} "
+            f"{'outfit':>6} {'RMSEA':>6} {'n':>5}  flags"
         )
-        for spec in specs:
-            fit = ps.fit.get(spec.id, {})
-            new = ps.params.get(spec.id)
-            old = ps.previous.get(spec.id) or {"a": spec.a, "b": spec.b}
+        for code, fit in sorted(ps.fit.items(), key=lambda kv: (kv[1].get("area", 0), kv[0])):
+            new = ps.params.get(code)
+            old = ps.previous.get(code) or ps.snapshot.get(code) or {}
+            se = (ps.standard_errors.get(code) or {}).get("b")
             flags = list(fit.get("flags", []))
             if fit.get("displacement") is not None:
                 flags.append(f"displacement {fit['displacement']:+.2f}")
             out(
-                f"{spec.id:<14} {_fmt(old.get('a')):>6} {_fmt(new['a'] if new else old.get('a')):>6} "
-                f"{_fmt(old.get('b')):>6} {_fmt(new['b'] if new else old.get('b')):>6} "
+                f"{code:<14} {_fmt(old.get('a')):>6} {_fmt(new['a'] if new else old.get('a')):>6} "
+                f"{_fmt(old.get('b')):>6} {_fmt(new['b'] if new else old.get('b')):>6} {_fmt(se):>5} "
                 f"{_fmt(fit.get('infit')):>6} {_fmt(fit.get('outfit')):>6} {_fmt(fit.get('rmsea'), 3):>6} "
                 f"{fit.get('n', 0):>5}  {', '.join(flags)}"
+            )
+        out("")
+        for title, section in (
+            ("Anchor drift", ps.drift),
+            ("DIF", ps.dif),
+            ("Version link", ps.version_link),
+        ):
+            if not section:
+                continue
+            if not section.get("computed"):
+                out(f"{title}: not computed ({section.get('reason', '')})")
+            elif title == "DIF":
+                c_items = sorted(
+                    {i["id"] for c in section["comparisons"] for i in c["items"] if i["category"] == "C"}
+                )
+                out(
+                    f"DIF: {len(section['comparisons'])} comparison(s); "
+                    f"category C: {', '.join(c_items) or 'none'}"
+                )
+            else:
+                held = [a for a in section.get("areas", []) if a.get("holds")]
+                out(f"{title}: holds in {len(held)} of {len(section.get('areas', []))} area(s)")
+        if ps.review:
+            out(
+                "For review (may be left out with --leave-out): "
+                + ", ".join(f"{r['code']} ({'; '.join(r['reasons'])})" for r in ps.review)
             )
         out("")
         if ps.warnings:
