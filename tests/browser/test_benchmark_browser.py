@@ -190,7 +190,10 @@ def test_national_viewer_walks_the_portal_and_downloads_the_ranking(
     assert len(table) == 1 + len(PEERS)
     assert [row[1] for row in table[1:]] == [r.code for r in rows]
     assert [row[0] for row in table[1:]] == [str(k) for k in range(1, len(PEERS) + 1)]
-    assert [row[7] for row in table[1:]] == [str(r.participants) for r in rows]
+    participants = table[0].index("Peserta")
+    assert [row[participants] for row in table[1:]] == [str(r.participants) for r in rows]
+    version = table[0].index("Versi instrumen")
+    assert {row[version] for row in table[1:]} == {INSTRUMENT}
     xlsx = download(page, "nav.subnav a[href*='/nasional/unduh.xlsx']", tmp_path)
     assert xlsx.read_bytes().startswith(b"PK")
 
