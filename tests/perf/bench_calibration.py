@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     print(f"cores available: {os.cpu_count()}, numpy {np.__version__}")
-    form = make_form(rng, guessing=(0.15, 0.30))
+    form = make_form(rng, anchors_per_area=6, guessing=(0.15, 0.30))  # 6 anchors per area, as on a form
     theta = np.concatenate([draw_theta(rng, args.per_region, mean=mu) for mu in REGION_MEANS])
     groups = np.repeat(np.arange(len(REGION_MEANS)), args.per_region)
     scores = draw_scores(rng, form, theta)
@@ -106,7 +106,7 @@ def main() -> None:
     anchors = [it for it in form if it.anchor]
     t_drift, _ = timed(
         "drift screen of the anchors (Stocking-Lord, purified)",
-        lambda: screen_drift(anchors, [s for s in free_specs if s.anchor], min_common=3),
+        lambda: screen_drift(anchors, [s for s in free_specs if s.id in {a.id for a in anchors}]),
     )
     labels = {
         "sex": list(np.array(["L", "P"])[rng.integers(0, 2, n)]),
