@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint typecheck pytest browser-deps constraints messages clean-data
+.PHONY: demo test install lint typecheck pytest browser-deps constraints messages clean-data rehearse
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ pytest: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
+
+# The production rehearsal (deploy/rehearse): nginx, PgBouncer (session mode), Redis with Sentinel, gunicorn
+# and Celery from Debian's packages on this machine, a short test day through nginx with a worker restart and
+# a Redis failover; prints the figures and fails on any lost answer. Needs root (apt) and PostgreSQL on 5432.
+rehearse: $(STAMP)
+	deploy/rehearse
 
 constraints:
 	$(BIN)/python -m pip freeze --exclude-editable | { echo "# Pinned versions: pip install -c requirements/constraints.txt -e '.[dev]'"; echo "# Regenerate with: make constraints"; cat; } > requirements/constraints.txt

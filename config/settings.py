@@ -63,8 +63,8 @@ RESERVED_SLUGS = frozenset(
 
 # --- Applications: public schema (platform) and region schemas ---
 SHARED_APPS = [
+    "tenants",  # before django_tenants: its migrate_schemas (skip current schemas, parallel) is the one run
     "django_tenants",
-    "tenants",
     "frontend",  # before allauth: our templates override allauth's
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -398,3 +398,54 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},  # it logs every pg_ctl call at INFO
     },
 }
+
+# --- migrations over many schemas (issue #19)
+# Region schemas migrate_schemas migrates at once (tenants.services.schema_migrations); 0: min(4, cores).
+MIGRATE_SCHEMAS_WORKERS = int(os.environ.get("MIGRATE_WORKERS", "0"))
+# --- end migrations over many schemas
+
+# --- Observability (issue #19): metrics, JSON logs, liveness vs readiness (config/observability/) ---
+# The app that connects the Celery and request signals (task metrics, request id, worker logging).
+SHARED_APPS.append("config.observability")
+INSTALLED_APPS.append("config.observability")
+# First of all: the request id and the timer cover every other middleware, and /metrics and /readyz
+# answer before the region is resolved (any host, no region lookup).
+MIDDLEWARE.insert(0, "config.observability.middleware.ObservabilityMiddleware")
+# /metrics is served only with "Authorization: Bearer $METRICS_TOKEN", or to direct (not proxied)
+# requests from these networks (CIDRs, comma-separated); with neither set it answers 404. Several
+# gunicorn workers or a Celery pool: set PROMETHEUS_MULTIPROC_DIR (config/observability/metrics.py).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+# Seconds each /readyz check (PostgreSQL, the cache's Redis, the broker) may take.
+READYZ_TIMEOUT = float(os.environ.get("READYZ_TIMEOUT", "2"))
+# "json": one JSON object per line with request id, region and task id; "plain" (default) as before.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+LOGGING["formatters"]["json"] = {"()": "config.observability.jsonlog.JsonFormatter"}  # type: ignore[index]
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]  # after the redact filter
+# --- end observability (issue #19)
+
+# --- Redis Sentinel (issue #19) ---
+# Production runs Redis as a primary and replicas watched by Sentinels (Celery cannot use Redis Cluster as
+# a broker). REDIS_SENTINELS="host:port,host:port,..." and REDIS_SENTINEL_MASTER (the monitored name) make
+# the cache, sessions and the Celery broker follow the current primary; unset, REDIS_URL is used as before.
+REDIS_SENTINELS = os.environ.get("REDIS_SENTINELS", "").strip()
+REDIS_SENTINEL_MASTER = os.environ.get("REDIS_SENTINEL_MASTER", "ikd").strip()
+if REDIS_SENTINELS:
+    from config.sentinel_cache import parse_sentinels
+
+    _sentinels = parse_sentinels(REDIS_SENTINELS)
+    CACHES["default"]["BACKEND"] = "config.sentinel_cache.SentinelRedisCache"
+    CACHES["default"]["LOCATION"] = f"redis://{REDIS_SENTINEL_MASTER}"  # not dialled: the Sentinels say where
+    CACHES["default"]["OPTIONS"] = {  # type: ignore[assignment]
+        "sentinels": _sentinels,
+        "master_name": REDIS_SENTINEL_MASTER,
+        "db": int(os.environ.get("REDIS_CACHE_DB", "1")),
+    }
+    _broker_db = int(os.environ.get("REDIS_BROKER_DB", "0"))
+    CELERY_BROKER_URL = ";".join(f"sentinel://{host}:{port}/{_broker_db}" for host, port in _sentinels)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "master_name": REDIS_SENTINEL_MASTER,  # type: ignore[dict-item]
+    }
+# --- end Redis Sentinel (issue #19)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -57,7 +56,10 @@ def region_dashboard(request: HttpRequest) -> HttpResponse:
 
 @access(public=True)
 def healthz(request: HttpRequest) -> HttpResponse:
-    """For load balancers and the demo launcher: the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """Liveness, for process supervisors and the demo launcher: this process answers requests.
+
+    It calls no dependency on purpose: a liveness probe that failed while PostgreSQL is down would have
+    every pod restarted at once, which cures nothing. Whether PostgreSQL and Redis answer is readiness,
+    ``/readyz`` (config.observability.probes), which takes the pod out of the load balancer instead.
+    """
     return JsonResponse({"status": "ok", "schema": current_schema()})

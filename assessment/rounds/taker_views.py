@@ -48,6 +48,7 @@ from assessment.results.services import immediate
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 from config import ratelimit
+from config.observability import metrics
 
 SESSION_KEY = "ikd_taker"
 VERSION_KEY = "ikd_taker_code_version"
@@ -372,6 +373,7 @@ def api_answer(request: HttpRequest) -> JsonResponse:
         return _refused(request, exc)
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": _("The answer could not be read."), "code": "bad_request"}, status=400)
+    metrics.answer_saved(request.tenant.schema_name, result.outcome)  # type: ignore[attr-defined]
     return JsonResponse({"outcome": result.outcome, "seq": result.seq})
 
 

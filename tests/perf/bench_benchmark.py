@@ -20,7 +20,8 @@ one; the cache goes to REDIS_URL's own database number when it names one). Then:
    cold (the first request after a publish: one more round published before each request, which
    renews the cache generation), alone and with ``--concurrency`` clients asking at once.
 
-Baseline measured in the same run: ``/healthz`` (one ``SELECT 1``) through the same server, workers
+Baseline measured in the same run: ``/healthz`` (no database query since issue #19's liveness probe;
+figures before it had one ``SELECT 1``) through the same server, workers
 and middleware; the ratios p95 / baseline p95 compare across machines. The load generator runs on the
 same cores as the server, PostgreSQL and Redis. Prints figures, asserts nothing.
 """
