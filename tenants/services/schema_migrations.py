@@ -221,11 +221,26 @@ def _in_worker(schema: str) -> Outcome:
     return migrate_schema(schema, _worker_options)
 
 
+def _forget_inherited_connections() -> None:
+    """In a forked worker: drop the database connections copied from the parent without closing them.
+
+    ``close_all`` in the parent leaves a connection open when it is inside a transaction (a caller's
+    atomic block, a test's); a worker using or closing that socket would read the parent's answers or
+    end its session. The worker opens its own connection on first use.
+    """
+    for conn in connections.all(initialized_only=True):
+        conn.connection = None
+        conn.in_atomic_block = False
+        conn.savepoint_ids = []
+        conn.needs_rollback = False
+        conn.closed_in_transaction = False
+
+
 @contextmanager
 def _pool(workers: int) -> Iterator[Any]:
     context = multiprocessing.get_context("fork")
     connections.close_all()  # each worker opens its own; a shared socket would mix their statements
-    pool = context.Pool(processes=workers)
+    pool = context.Pool(processes=workers, initializer=_forget_inherited_connections)
     try:
         yield pool
         pool.close()
