@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -55,6 +55,12 @@ class AccessControlMiddleware:
             return self._forbidden(request)
         if rule.allows(user):
             return None
+        if request.path.startswith("/api/"):  # a JSON client gets a status, not the sign-in page
+            if user.is_authenticated:
+                return JsonResponse(
+                    {"detail": _("Your role does not allow you to open this page.")}, status=403
+                )
+            return JsonResponse({"detail": _("Sign in first.")}, status=401)
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return self._forbidden(request)

@@ -74,9 +74,24 @@ CATEGORIES: dict[str, Any] = {
     "benchmark": _("National benchmark"),
     "region": _("Region decisions"),
     "privacy": _("Personal data requests and retention"),
+    "webhook": _("Webhooks"),
+    "api": _("API keys"),
+    "talent": _("Talent view"),
 }
 # The categories a site's filter offers: a region's events, and what happens on the platform.
-REGION_CATEGORIES = ("signin", "account", "user", "import", "round", "export", "benchmark", "privacy")
+REGION_CATEGORIES = (
+    "signin",
+    "account",
+    "user",
+    "import",
+    "round",
+    "export",
+    "benchmark",
+    "privacy",
+    "webhook",
+    "api",
+    "talent",
+)
 PLATFORM_CATEGORIES = ("signin", "account", "user", "region", "export")
 
 KINDS: dict[str, Any] = {
@@ -95,6 +110,7 @@ KINDS: dict[str, Any] = {
     "user.deleted": _("User deleted"),
     "user.coordinator_units": _("Coordinated units changed"),
     "import.finished": _("Staff register imported"),
+    "import.training_records": _("Training records added (import or API)"),
     "round.created": _("Round created"),
     "round.settings_changed": _("Round settings changed"),
     "round.session_added": _("Session added"),
@@ -126,6 +142,20 @@ KINDS: dict[str, Any] = {
     "privacy.correction_rejected": _("Correction request closed without a change"),
     "privacy.employee_erased": _("Employee's identity erased"),
     "privacy.retention_applied": _("Retention periods applied"),
+    # assessment.talent: who looked at the talent view and made shortlists
+    "talent.viewed": _("Talent view opened"),
+    "talent.shortlisted": _("Shortlist made for a role"),
+    # api: the region's API keys
+    "api.key_created": _("API key created"),
+    "api.key_revoked": _("API key revoked"),
+    # webhooks: a region's endpoints for its other systems
+    "webhook.created": _("Webhook added"),
+    "webhook.changed": _("Webhook changed"),
+    "webhook.enabled": _("Webhook enabled"),
+    "webhook.disabled": _("Webhook disabled"),
+    "webhook.deleted": _("Webhook deleted"),
+    "webhook.test_sent": _("Webhook test sent"),
+    "webhook.resent": _("Webhook delivery sent again"),
     # assessment.results: how the printed reports look
     "reports.logo_changed": _("Report logo changed"),
 }
@@ -140,6 +170,8 @@ EXPORTS: dict[str, Any] = {
     "employee_report": _("One employee's result (PDF), by an admin"),
     "audit_trail": _("Audit trail"),
     "own_data": _("Own data (employee's copy)"),
+    "training_records": _("Training records and JP per employee"),
+    "talent_list": _("Talent view (list)"),
 }
 
 SUBJECT_TYPES: dict[str, Any] = {
@@ -149,6 +181,7 @@ SUBJECT_TYPES: dict[str, Any] = {
     "unit": _("Work unit"),
     "import": _("Import"),
     "region": _("Region"),
+    "webhook": _("Webhook"),
 }
 
 DETAIL_LABELS: dict[str, Any] = {

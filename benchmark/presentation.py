@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from benchmark import segments
+from benchmark import coverage, segments
 from benchmark.services import national
 from frontend import charts
 from tenants import wilayah
@@ -265,3 +266,103 @@ def region_distribution(
         shown = f"{two(mine):.2f}"
         title = _("Regions by index (yours: %(value)s)") % {"value": shown.replace(".", ",") if dc else shown}
     return _safe(charts.histogram(edges, counts, title=title, x_label=_("index (1–4)"), decimal_comma=dc))
+
+
+CHART_ROWS = 60  # a ranked chart stays readable up to this many regions; the table always has them all
+
+# How the ranking can be sorted (``urut``): the field, or None for the rank itself.
+SORTS: dict[str, str | None] = {
+    "rank": None,
+    "name": "name",
+    "participants": "participants",
+    "province": "province_name",
+}
+
+
+def sorted_rows(rows: Sequence[national.RegionRow], sort: str) -> list[national.RegionRow]:
+    field = SORTS.get(sort)
+    ordered = sorted(rows, key=lambda r: getattr(r, field)) if field else list(rows)
+    if sort == "participants":
+        ordered.reverse()
+    return ordered
+
+
+ROW_START, ROW_END = "\x1e", "\x1f"  # separators of the rendered rows (never in escaped text)
+
+
+def ranking_rows(filters: national.Filters) -> dict[str, str]:
+    """Each region's ranking row after its rank cell, rendered once per generation, year and language
+    for all the year's regions (one template run); any province, kind and order is then a join."""
+    everything = national.Filters(filters.instrument, filters.period)
+    lang = get_language() or "id"
+
+    def build() -> dict[str, str]:
+        context = {
+            "rows": national.regions(everything),
+            "filters": everything,
+            "start": ROW_START,
+            "end": ROW_END,
+        }
+        rendered = render_to_string("benchmark/_ranking_rows.html", context)
+        out = {}
+        for part in rendered.split(ROW_START)[1:]:
+            code, html = part.split(ROW_END, 1)
+            out[code] = html.rstrip("\n")
+        return out
+
+    return national.cached("ranking-rows", f"{everything.key()}|{lang}", build)
+
+
+def ranking_table(filters: national.Filters, sort: str) -> SafeString:
+    """The ranking's table, once per generation, filters, order and language, from the year's rendered
+    rows (``ranking_rows``; the warm-up renders them after each change, so a viewer gets them ready)."""
+    lang = get_language() or "id"
+
+    def build() -> SafeString:
+        rows = ranking_rows(filters)
+        body = "".join(
+            f'<tr>\n      <td class="num">{r.rank}</td>{rows[r.code]}'
+            for r in sorted_rows(national.regions(filters), sort)
+        )
+        return _safe(render_to_string("benchmark/_ranking_table.html", {"body": _safe(body)}))
+
+    return national.cached("ranking-table", f"{filters.key()}|{sort}|{lang}", build)
+
+
+def overview_charts_of(overview: national.Overview) -> dict[str, SafeString]:
+    """The overview's charts, drawn once per generation, filters and language (the warm-up draws them)."""
+    key = f"{overview.filters.key()}|{get_language() or 'id'}"
+    return national.cached("overview-charts", key, lambda: overview_charts(overview))
+
+
+def ranking_chart_of(
+    filters: national.Filters, rows: Sequence[national.RegionRow], reference: float | None
+) -> SafeString:
+    """The ranking's chart, drawn once per generation, filters and language."""
+    key = f"{filters.key()}|{get_language() or 'id'}"
+    return national.cached(
+        "ranking-chart", key, lambda: ranking_chart(rows, {r.code: r.name for r in rows}, reference)
+    )
+
+
+def portal_body(overview: national.Overview, query: str) -> SafeString:
+    """The overview page's figures, rendered once per generation, filters and language (the warm-up renders
+    the linked ones after each change); the page around them is the viewer's own."""
+    lang = get_language() or "id"
+
+    def build() -> SafeString:
+        context = {
+            "overview": overview,
+            "filters": overview.filters,
+            "query": query,
+            "charts": overview_charts_of(overview),
+            "segment_tables": segment_tables(overview),
+            "kind_rows": [(kind_label(f.key), f) for f in overview.kinds],
+            "area_rows": list(zip(area_labels(), overview.national.area_means, strict=False)),
+            "coverage_rule": coverage.rule(),
+            "trend_limited": any(f.limited for f in overview.trend),
+            "segments_limited": any(f.limited for figures in overview.segments.values() for f in figures),
+        }
+        return _safe(render_to_string("benchmark/_portal_body.html", context))
+
+    return national.cached("portal-body", f"{overview.filters.key()}|{query}|{lang}", build)

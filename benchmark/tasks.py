@@ -1,14 +1,15 @@
-"""Background work of the benchmark: building the portal's default figures after a change."""
+"""Background work of the benchmark: building what the portal shows after a change (``prebuild``)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 from django.core.cache import cache
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from benchmark.services import national
+from benchmark import prebuild
 
 logger = logging.getLogger(__name__)
 PENDING = "benchmark:warm-pending"
@@ -16,20 +17,19 @@ PENDING = "benchmark:warm-pending"
 
 @shared_task(name="benchmark.warm_portal")
 def warm_portal() -> None:
-    """Build what the portal shows first (every year's overview and ranking of the latest instrument)
-    so that the first national viewer after a publication does not wait for it."""
+    """Build the portal's pages of the current state so that the first viewer after a change finds them."""
     with schema_context(get_public_schema_name()):
         cache.delete(PENDING)  # a change from now on queues another run
-        latest = national.resolve()
-        for year in national.periods(latest.instrument):
-            filters = national.resolve(latest.instrument, year)
-            national.regions(filters)
-            national.overview(filters)
+        built = prebuild.build()
+        logger.info(
+            "benchmark portal built: %d years, %d tables, %d files, %d profiles in %.2f s",
+            built.years, built.tables, built.files, built.profiles, built.seconds,
+        )  # fmt: skip
 
 
-def queue_warm_portal() -> None:
-    """After a change commits: one pending run at a time, however many rounds a batch publishes. A
-    broker that is down costs the warm-up, never the publication."""
+def queue_warm_portal(sender: Any = None, **kwargs: Any) -> None:
+    """After a change commits (``generation.changed``): one pending run at a time, however many rounds a
+    batch publishes. A broker that is down costs the warm-up, never the publication."""
     try:
         with schema_context(get_public_schema_name()):
             if cache.add(PENDING, 1, 300):

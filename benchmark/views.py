@@ -6,18 +6,17 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.access import access
 from accounts.roles import Role
 from benchmark import coverage, presentation
-from benchmark.services import exporting, generation, national
+from benchmark.services import exporting, national
 from frontend.downloads import attachment
 
 PORTAL_ROLES = [Role.NATIONAL_VIEWER, Role.PLATFORM_OPERATOR]
-SORTS = {"rank": None, "name": "name", "participants": "participants", "province": "province_name"}
-CHART_ROWS = 60  # a ranked chart stays readable up to this many regions; the table always has them all
+SORTS = presentation.SORTS
+CHART_ROWS = presentation.CHART_ROWS
 
 
 def filters_of(request: HttpRequest) -> national.Filters:
@@ -43,13 +42,7 @@ def portal(request: HttpRequest) -> HttpResponse:
     context = {
         **_filter_context(filters),
         "overview": overview,
-        "charts": presentation.overview_charts(overview),
-        "segment_tables": presentation.segment_tables(overview),
-        "kind_rows": [(presentation.kind_label(f.key), f) for f in overview.kinds],
-        "area_rows": list(zip(presentation.area_labels(), overview.national.area_means, strict=False)),
-        "coverage_rule": coverage.rule(),
-        "trend_limited": any(f.limited for f in overview.trend),
-        "segments_limited": any(f.limited for figures in overview.segments.values() for f in figures),
+        "body": presentation.portal_body(overview, exporting.query(filters)),
     }
     return render(request, "benchmark/portal.html", context)
 
@@ -59,22 +52,15 @@ def ranking(request: HttpRequest) -> HttpResponse:
     filters = filters_of(request)
     rows = national.regions(filters)
     sort = request.GET.get("urut", "rank")
-    field = SORTS.get(sort)
-    ordered = sorted(rows, key=lambda r: getattr(r, field)) if field else list(rows)
-    if sort == "participants":
-        ordered.reverse()
+    sort = sort if sort in SORTS else "rank"
     nat = national.weighted("all", "all", rows)
-    chart = (
-        presentation.ranking_chart(rows, {r.code: r.name for r in rows}, nat.mean)
-        if 0 < len(rows) <= CHART_ROWS
-        else None
-    )
+    chart = presentation.ranking_chart_of(filters, rows, nat.mean) if 0 < len(rows) <= CHART_ROWS else None
     context = {
         **_filter_context(filters),
-        "generation": generation.current(),
-        "rows": ordered,
+        "rows": rows,
+        "table": presentation.ranking_table(filters, sort) if rows else "",
         "national": nat,
-        "sort": sort if sort in SORTS else "rank",
+        "sort": sort,
         "chart": chart,
         "chart_rows": CHART_ROWS,
         "simulated": any(r.simulated for r in rows),
@@ -90,11 +76,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in exporting.FORMATS:
         raise Http404(_("Downloads come as CSV or XLSX."))
     filters = filters_of(request)
-    content, content_type, name = national.cached(
-        f"export-{fmt}",
-        f"{filters.key()}|{get_language()}",
-        lambda: exporting.ranking_file(national.regions(filters), filters, fmt),
-    )
+    content, content_type, name = exporting.cached_file(filters, fmt)
     return attachment(content, name, content_type)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -54,5 +54,7 @@ class RejectNulMiddleware:
                 "title": _("Invalid request"),
                 "message": _("The address or the form contains a character that is not allowed."),
             }
+            if request.path.startswith("/api/"):  # API clients read JSON, as for every other API error
+                return JsonResponse({"detail": context["message"]}, status=400)
             return render(request, "frontend/error.html", context, status=400)
         return self.get_response(request)

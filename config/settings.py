@@ -99,6 +99,10 @@ TENANT_APPS = [
     "assessment.rounds",
     "assessment.results",
     "assessment.privacy",  # UU PDP: notice settings, corrections, erasure, retention
+    "assessment.training",  # completed training (JP) per employee, toward 20 JP a year
+    "assessment.talent",  # the talent view and shortlists (region admin only)
+    "api",  # the region API: keys per region and the v1 endpoints
+    "webhooks",  # signed events sent to a region's other systems
     "audit",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -190,7 +194,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL") or embedded.redis_url()
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",  # one redis-py client per pool, not per call
         "LOCATION": embedded.with_redis_db(REDIS_URL, int(os.environ.get("REDIS_CACHE_DB", "1"))),
         # Per-schema keys: one region's cached values (and rate-limit counters) never serve another.
         "KEY_FUNCTION": "django_tenants.cache.make_key",
@@ -219,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reminders of unpaid invoices, then read-only after the grace period (billing.services.overdue).
     "billing-overdue": {"task": "billing.check_overdue", "schedule": crontab(hour=1, minute=0)},
+    # Webhook attempts more than 15 minutes late (a lost task, a region that was read-only) are queued again.
+    "webhooks-overdue": {"task": "webhooks.send_overdue_everywhere", "schedule": 300.0},
 }
 
 # --- Billing (billing/): Stripe behind billing.providers; without a key invoices live in IKD only ---
@@ -246,6 +252,12 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Argon2id first (accounts.hashers: why and at what cost); PBKDF2 hashes made before are still read and
+# re-hashed at the next sign-in.
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -345,6 +357,10 @@ SIGNUP_RATE_PER_CLIENT = (10, 3600)
 SIGNUP_RATE_OVERALL = (60, 3600)
 
 # --- API ---
+# Requests per API key (count, seconds), counted in Redis (api.throttling).
+API_KEY_RATE = (1200, 60)
+# Webhooks to private, loopback and link-local addresses are refused (SSRF) unless this is on (tests, demo).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", DEBUG)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

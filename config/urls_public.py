@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import signin
 from accounts import views as accounts
+from api import public_schema  # noqa: F401  (registers the public views' OpenAPI descriptions)
+from api.schema import PUBLIC_SCHEMA_SETTINGS
 from assessment.instrument import views as instrument
 from audit import views as audit
 from benchmark import api as benchmark_api
@@ -42,7 +44,11 @@ urlpatterns = [
     path(
         "api/nasional/wilayah/<str:code>/", benchmark_api.RegionProfile.as_view(), name="api_national_region"
     ),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(urlconf="config.urls_public", custom_settings=PUBLIC_SCHEMA_SETTINGS),
+        name="api_schema",
+    ),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("akun/2fa/daftar/<str:token>/", accounts.mfa_enrolment, name="mfa_enrolment"),
     path("akun/login/", signin.login),  # allauth's, with 429 for refused clients

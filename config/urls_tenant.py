@@ -26,6 +26,11 @@ urlpatterns = [
     path("", include("assessment.results.urls")),
     path("", include("assessment.privacy.urls")),
     path("", include("billing.urls_tenant")),  # the region's contract, invoices, upgrade
+    path("", include("assessment.training.urls")),
+    path("", include("assessment.talent.urls")),
+    path("", include("api.urls")),  # key pages
+    path("", include("webhooks.urls")),
+    path("api/v1/", include("api.v1.urls")),
     path("instrumen/", instrument.catalogue, name="instrument_catalogue"),
     # allauth's, with 429 for refused clients; named as allauth's, so that a suspended region still lets
     # its users sign in (tenants.middleware lets read-only regions' sign-in views through by name).

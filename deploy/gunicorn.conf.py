@@ -2,8 +2,10 @@
 
 The same flags as deploy/ikd-web.service, except the address: in a container gunicorn listens on all
 interfaces of the container's own network namespace, and only nginx (compose) or the ingress controller
-(Kubernetes, deploy/k8s/web-networkpolicy.yaml) reaches it. Workers: ``WEB_CONCURRENCY`` (gunicorn reads
-it), 1 when unset; scale with containers rather than with one large one.
+(Kubernetes, deploy/k8s/web-networkpolicy.yaml) reaches it. Workers: ``WEB_CONCURRENCY``, the worker
+class ``GUNICORN_WORKER_CLASS`` and threads ``GUNICORN_THREADS``; the defaults are the measured best for
+a 2-core machine (below). Scale with containers rather than with one large one; for a container given
+one core, set ``WEB_CONCURRENCY`` to about half the default.
 
 Metrics over several workers (config/observability/metrics.py): with ``PROMETHEUS_MULTIPROC_DIR`` set,
 the directory is emptied and made when the master starts, before any worker writes to it (a container
@@ -19,6 +21,11 @@ from pathlib import Path
 from typing import Any
 
 bind = "0.0.0.0:8000"
+# The worker model, chosen by measurement on 2 cores (docs/testday-performance.md, tests/perf/bench_kukar.py):
+# sync workers, two per core and one (5 on 2 cores); see the figures there for threads and ASGI.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30
 # Heartbeat files in memory: the root filesystem is read-only.

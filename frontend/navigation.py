@@ -21,12 +21,16 @@ REGION_LINKS = [
     ("my_data", _("My data"), (Role.EMPLOYEE,)),
     ("employee_list", _("Employees"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("unit_list", _("Work units"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
+    ("training_overview", _("Training (JP)"), (Role.REGION_ADMIN,)),
+    ("talent", _("Talent"), (Role.REGION_ADMIN,)),
     ("instrument_catalogue", _("Instrument"), (Role.REGION_ADMIN, Role.UNIT_COORDINATOR)),
     ("local_item_list", _("Local items"), (Role.REGION_ADMIN,)),
     ("users", _("Users"), (Role.REGION_ADMIN,)),
     ("security", _("Security"), (Role.REGION_ADMIN,)),
     ("correction_list", _("Privacy"), (Role.REGION_ADMIN,)),
     ("billing_region", _("Billing"), (Role.REGION_ADMIN,)),
+    ("api_keys", _("API"), (Role.REGION_ADMIN,)),
+    ("webhook_list", _("Webhooks"), (Role.REGION_ADMIN,)),
     ("audit_trail", _("Audit trail"), (Role.REGION_ADMIN,)),
 ]
 PUBLIC_LINKS = [

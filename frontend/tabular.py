@@ -62,6 +62,7 @@ __all__ = [
     "unsupported_file",
     "write_csv",
     "write_xlsx",
+    "write_xlsx_sheets",
 ]
 
 HEADER_SCAN_ROWS = 20
@@ -573,7 +574,30 @@ def write_xlsx(
     """An .xlsx export (streamed with a write-only workbook).  Text that starts like a formula gets a
     leading apostrophe and is stored as text; NIP/NIK/phone columns (``text_columns``: indexes or
     headers; by default recognised by header) are formatted as Text so Excel keeps all digits."""
+    return write_xlsx_sheets([(sheet_title, headers, rows)], text_columns=text_columns)
+
+
+def write_xlsx_sheets(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
+    *,
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """``write_xlsx`` with several sheets, (title, headers, rows) each, in order (a table and its recap)."""
     workbook = Workbook(write_only=True)
+    for sheet_title, headers, rows in sheets:
+        _write_sheet(workbook, sheet_title, headers, rows, text_columns)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(
+    workbook: Workbook,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    text_columns: Collection[int | str] | None,
+) -> None:
     sheet = workbook.create_sheet(sheet_title[:31] or "Data")
     text_cols = _text_columns(headers, text_columns)
     for index, header in enumerate(headers):
@@ -605,9 +629,6 @@ def write_xlsx(
             else:
                 out.append(value)
         sheet.append(out)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _csv_value(value: object, decimal_comma: bool) -> str:

@@ -9,12 +9,16 @@ read-only page instead of a 500. Signing in and out are let through, with their 
 
 from __future__ import annotations
 
+import copy
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -23,10 +27,31 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name
 
 from tenants import readonly
-from tenants.models import Region
+from tenants.models import Domain, Region
 from tenants.schemas import current_schema, use_public_schema
 
 logger = logging.getLogger(__name__)
+
+# The test-taking API's regions by host name, kept in this process for ``REGION_CACHE_SECONDS``
+# (default 5). The look-up costs three round trips to PostgreSQL (health check, search_path, the domain
+# and region row), most of a no-database request's time and a third of an answer save's
+# (docs/testday-performance.md). Only the API under ``/tes/api/`` uses it: its views read the region's
+# schema, time zone and status, never what a page shows (names, approval, billing), so a change saved
+# elsewhere reaches them within the TTL (a suspension within seconds) and no page shows a stale region.
+# A change saved in this process clears it at once. Each request gets its own copy. The region API
+# (``/api/v1/``) is served the same way: its keys are still checked in the region's own schema on every
+# request, so the cache never lets one region's key reach another.
+CACHED_PATHS = ("/tes/api/", "/api/v1/")
+_regions: dict[str, tuple[float, Any]] = {}
+
+
+def forget_regions(**_: Any) -> None:
+    _regions.clear()
+
+
+for _model in (Region, Domain):
+    post_save.connect(forget_regions, sender=_model, dispatch_uid=f"forget_regions_save_{_model.__name__}")
+    post_delete.connect(forget_regions, sender=_model, dispatch_uid=f"forget_regions_del_{_model.__name__}")
 
 
 class RegionMiddleware(TenantMainMiddleware):
@@ -44,12 +69,33 @@ class RegionMiddleware(TenantMainMiddleware):
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             timezone.activate(settings.TIME_ZONE)
             return None
-        response = super().process_request(request)
+        if request.path_info.startswith(CACHED_PATHS):
+            response = self._from_cache(request, hostname)
+        else:
+            response = super().process_request(request)
         region = getattr(request, "tenant", None)
         request.region = region if isinstance(region, Region) else None  # type: ignore[attr-defined]
         if request.region is not None:  # type: ignore[attr-defined]
             timezone.activate(request.region.tzinfo)  # type: ignore[attr-defined]
         return response
+
+    def _from_cache(self, request: HttpRequest, hostname: str) -> HttpResponse | None:
+        """For the test-taking API: the region from this process's cache, else looked up and kept.
+        What django-tenants' ``process_request`` does, without its query when the region is known."""
+        ttl = float(getattr(settings, "REGION_CACHE_SECONDS", 5))
+        now = time.monotonic()
+        hit = _regions.get(hostname)
+        if hit is None or now - hit[0] >= ttl:
+            response = super().process_request(request)
+            if response is None and ttl > 0:
+                _regions[hostname] = (now, copy.copy(request.tenant))  # type: ignore[attr-defined]
+            return response
+        tenant = copy.copy(hit[1])
+        connection.set_schema_to_public()  # type: ignore[attr-defined]
+        request.tenant = tenant  # type: ignore[attr-defined]
+        connection.set_tenant(tenant)  # type: ignore[attr-defined]
+        self.setup_url_routing(request)
+        return None
 
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
         context = {
@@ -81,6 +127,8 @@ def read_only_response(request: HttpRequest, region: Region) -> HttpResponse:
         )
         % {"region": region.name},
     }
+    if request.path_info.startswith("/api/"):  # API clients read JSON, not the HTML page
+        return JsonResponse({"detail": str(context["message"])}, status=403)
     return render(request, "frontend/error.html", context, status=403)
 
 

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from accounts.access import access
 from accounts.roles import Role
 from accounts.services import issue_login_token
+from api.schema import KnownParameters
 from config import ratelimit, sites
 from tenants import wilayah
 from tenants.forms import RejectForm, SignupForm, StatusChangeForm
@@ -104,12 +105,13 @@ class OfficialRegionSerializer(serializers.Serializer):
 
 
 @access(public=True)
-class OfficialRegionSearch(APIView):
+class OfficialRegionSearch(KnownParameters, APIView):
     """Search the official list of 38 provinces and 514 regencies and cities by name or code."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
     throttle_classes: list[Any] = []
+    query_parameters = frozenset({"q"})
 
     def get(self, request: Request) -> Response:
         hits = wilayah.search(request.query_params.get("q", ""), limit=20)

@@ -103,6 +103,8 @@ _INT_BY_WORD = {
     "faktur": "invoice",  # billing's invoices (public schema): B's must not open on A's site
     "proses": "calibration_job",  # the operator's national calibration run on B's round (public schema)
     "set": "parameter_set",  # the parameter set proposed from it (public schema, operator only)
+    "webhook": "webhook",  # B's webhook endpoint (its URL and secret are B's)
+    "kiriman": "webhook_delivery",  # a delivery to it (resend)
 }
 
 
@@ -334,6 +336,18 @@ def build_region_b(region: Any) -> RegionB:
         )
         address = EmailAddress.objects.get(user=coordinator)
         confirmation = EmailConfirmation.create(address)
+        from webhooks.models import Delivery, Endpoint
+
+        webhook = Endpoint.objects.create(  # a public literal address: saved without DNS
+            url=f"https://8.8.8.8/{private}", events=["round.opened"], description=PRIVATE
+        )
+        webhook_delivery = Delivery.objects.create(
+            endpoint=webhook,
+            event="round.opened",
+            payload={"x": PRIVATE},
+            status="gave_up",
+            last_error=PRIVATE,
+        )
     invoice = _billing_of_b(region)
     calibration_job, parameter_set = _calibration_of_b(region, round_)
     with schema_context(region.schema_name):
@@ -355,6 +369,8 @@ def build_region_b(region: Any) -> RegionB:
             "plan": invoice.plan.code,
             "calibration_job": calibration_job,
             "parameter_set": parameter_set,
+            "webhook": webhook.pk,
+            "webhook_delivery": webhook_delivery.pk,
         }
         nips = list(Employee.objects.values_list("nip", flat=True))
         access_codes = [codes.code_for(p) for p in Participant.objects.filter(round=round_)]

@@ -52,6 +52,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+")
 # 198703121987031000.0: a number written with a decimal part (pandas, some exports).
 _DECIMAL_NUMBER = re.compile(r"([0-9]{16,})[.,]0+")
+_WHITESPACE = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # Excel keeps 15 significant digits; anything numeric that reaches 16 digits has lost some.
 _EXCEL_DIGITS = 15
 
@@ -166,13 +168,15 @@ def normalise_nip(raw: object) -> str:
         return _from_number_digits(digits, _excel_display(raw) if len(digits) > 15 else digits, exact=exact)
     if not isinstance(raw, str):
         raise NipError("digits", f"NIP harus berupa {NIP_LENGTH} digit angka.")
+    if len(raw) == NIP_LENGTH and raw.isascii() and raw.isdigit():
+        return raw  # the usual cell (and an already normalised NIP): every step below keeps it as it is
 
     text = unicodedata.normalize("NFKC", raw).strip()
     if text.startswith("'"):
         text = text[1:].strip()
     if not text:
         raise NipError("empty", "NIP wajib diisi.")
-    compact = re.sub(r"\s+", "", text)
+    compact = _WHITESPACE.sub("", text)
     if _SCIENTIFIC.fullmatch(compact):
         try:
             value = Decimal(compact.replace(",", "."))
@@ -190,7 +194,7 @@ def normalise_nip(raw: object) -> str:
 
 def normalise_sex(raw: object) -> str:
     """``"L"`` or ``"P"`` from L/P, Laki-laki/Perempuan, Pria/Wanita, 1/2 (any case), or ``NipError``."""
-    key = re.sub(r"[^a-z0-9]+", " ", str(raw or "").casefold()).strip()
+    key = _NOT_ALNUM.sub(" ", str(raw or "").casefold()).strip()
     try:
         return _SEX_WORDS[key]
     except KeyError:

@@ -113,4 +113,10 @@ def commit_import(job_id: str) -> str:
     job.save(update_fields=["state", "progress", "total", "failure", "finished_at"])
     if job.state != ImportJob.State.STALE:
         audit_trail.import_finished(job)  # who, which file, how many rows, the outcome
+        from webhooks.events import Event, emit  # webhooks out (issue 18): counts only, no names
+
+        emit(
+            Event.IMPORT_FINISHED,
+            {"import": {"id": str(job.pk), "state": job.state, "rows": job.total, "summary": job.summary}},
+        )
     return job.state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from benchmark.segments import kind_label
@@ -89,3 +90,13 @@ def ranking_file(
     if fmt == "csv":
         return write_csv(headers, body), FORMATS[fmt], f"{stem}.csv"
     return write_xlsx(headers, body, sheet_title=_("Ranking")), FORMATS[fmt], f"{stem}.xlsx"
+
+
+def cached_file(filters: national.Filters, fmt: str) -> tuple[bytes, str, str]:
+    """The download, built once per generation, filters and language (the warm-up builds the default
+    ones after each change)."""
+    return national.cached(
+        f"export-{fmt}",
+        f"{filters.key()}|{get_language()}",
+        lambda: ranking_file(national.regions(filters), filters, fmt),
+    )

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar, cast
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Max
 
 from benchmark import coverage
@@ -29,8 +28,10 @@ from tenants import wilayah
 
 T = TypeVar("T")
 Z95 = 1.959964
-CACHE_SECONDS = 600
+CACHE_SECONDS = 3600  # a generation lives until the next change; the warm-up rebuilds what it replaces
 BUILD_SECONDS = 10
+LOCAL_ENTRIES = 256  # figures kept per worker process (keys carry the generation: never stale)
+_LOCAL: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -101,18 +102,38 @@ class Overview:
     provisional: int = 0  # regions whose figures rest on provisional item parameters
 
 
-def cached(name: str, key: str, build: Callable[[], T]) -> T:
-    """``build()`` once per benchmark generation: after a publication the first request builds the
-    figures while the others wait for them, rather than every worker building the same at once."""
+def cache_key(name: str, key: str, stamp: int | None = None) -> str:
+    """The shared cache's key of a figure: its generation, its kind, a digest of its filters."""
     digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:20]
-    full = f"benchmark:{generation.current()}:{name}:{digest}"
+    return f"benchmark:{generation.current() if stamp is None else stamp}:{name}:{digest}"
+
+
+def remember(full: str, value: Any) -> None:
+    """Keep a value in this process too: the key names its generation, so it can never be stale (except
+    generation 0, before any change was recorded, which a rolled-back test database returns to)."""
+    if full.startswith("benchmark:0:"):
+        return
+    if len(_LOCAL) >= LOCAL_ENTRIES:
+        _LOCAL.clear()
+    _LOCAL[full] = value
+
+
+def cached(name: str, key: str, build: Callable[[], T]) -> T:
+    """``build()`` once per benchmark generation. The warm-up task (``benchmark.tasks``) builds the
+    portal's figures right after a change, so a viewer finds them; should one arrive first, the first
+    request builds them while the others wait, rather than every worker building the same at once."""
+    full = cache_key(name, key)
+    if full in _LOCAL:
+        return cast(T, _LOCAL[full])
     value = cache.get(full)
     if value is not None:
+        remember(full, value)
         return cast(T, value)
     if cache.add(f"{full}:building", 1, BUILD_SECONDS):
         try:
             value = build()
             cache.set(full, value, CACHE_SECONDS)
+            remember(full, value)
         finally:
             cache.delete(f"{full}:building")
         return value
@@ -164,16 +185,13 @@ def resolve(instrument: str = "", period: Any = None, province: str = "", kind: 
 
 
 def _rows(filters: Filters) -> list[RegionRow]:
-    """Each region's latest unsuppressed round of the period and instrument, ranked by index."""
+    """Each region's latest unsuppressed round of the period and instrument, ranked by index (every
+    province and kind: ``regions`` narrows them down without asking the database again)."""
     if not filters.instrument or filters.period is None:
         return []
     qs = Publication.objects.filter(
         scale=filters.instrument, period=filters.period, suppressed=False
     ).order_by("region_code", "-held_on", "-published_at")
-    if filters.province:
-        qs = qs.filter(province_code=filters.province)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
     fields = [
         "id",
         "region_code",
@@ -216,12 +234,34 @@ def _rows(filters: Filters) -> list[RegionRow]:
         )
         for r in latest
     ]
-    rows.sort(key=lambda r: (-r.mean, r.code))
-    return [replace(r, rank=i + 1) for i, r in enumerate(rows)]
+    return _ranked(rows)
+
+
+def _ranked(rows: Iterable[RegionRow]) -> list[RegionRow]:
+    ordered = sorted(rows, key=lambda r: (-r.mean, r.code))
+    return [replace(r, rank=i + 1) for i, r in enumerate(ordered)]
 
 
 def regions(filters: Filters) -> list[RegionRow]:
-    return cached("rows", filters.key(), lambda: _rows(filters))
+    """The ranked regions under the filters: the year's rows for every province and kind come from one
+    query (built by the warm-up after a change); a province or a kind is a filter of those in Python,
+    ranked again within it, so no combination of filters costs a query."""
+    if not filters.instrument or filters.period is None:
+        return []
+    everything = Filters(filters.instrument, filters.period)
+    base = cached("rows", everything.key(), lambda: _rows(everything))
+    if not filters.province and not filters.kind:
+        return base
+
+    def narrow() -> list[RegionRow]:
+        return _ranked(
+            replace(r, rank=0)
+            for r in base
+            if (not filters.province or r.province_code == filters.province)
+            and (not filters.kind or r.kind == filters.kind)
+        )
+
+    return cached("rows", filters.key(), narrow)
 
 
 def weighted(label: str, key: str, rows: Sequence[RegionRow]) -> Figure:
@@ -259,53 +299,77 @@ def _grouped(rows: Iterable[RegionRow], key: Callable[[RegionRow], tuple[str, st
     return sorted(figures, key=lambda f: (-(f.mean or 0), f.label))
 
 
-def _segments(publications: Sequence[int]) -> dict[str, list[Figure]]:
-    """National figures per segment from the published cells only (hidden cells are not estimated),
-    summed by PostgreSQL."""
+@dataclass(frozen=True)
+class YearCells:
+    """The published cells of a year's ranked publications, loaded in one query: each publication's
+    group cells (dimension, key, n, mean, area means) and its level groups. National group figures and
+    level shares for any filters are sums of these in Python."""
+
+    groups: dict[int, list[tuple[str, str, int, float, list[float]]]]
+    levels: dict[int, list[list[int]]]
+
+
+def year_cells(filters: Filters) -> YearCells:
+    everything = Filters(filters.instrument, filters.period)
+
+    def build() -> YearCells:
+        ids = [r.publication for r in regions(everything)]
+        groups: dict[int, list[tuple[str, str, int, float, list[float]]]] = defaultdict(list)
+        levels: dict[int, list[list[int]]] = {}
+        cells = PublishedCell.objects.filter(publication_id__in=ids, n__gt=0).values_list(
+            "publication_id", "dimension", "key", "n", "mean", "area_means", "levels"
+        )
+        for pub, dimension, key, n, mean, areas, groups_of_levels in cells:
+            if dimension == "region":
+                levels[pub] = groups_of_levels or []
+            else:
+                groups[pub].append((dimension, key, n, mean, list(areas)))
+        return YearCells(dict(groups), levels)
+
+    return cached("cells", everything.key(), build)
+
+
+def _segments(publications: Sequence[int], cells: YearCells) -> dict[str, list[Figure]]:
+    """National figures per segment from the published cells only (hidden cells are not estimated)."""
     out: dict[str, list[Figure]] = {}
     if not publications:
         return out
-    area_sums = ", ".join(f"SUM(n * (area_means->>{a})::float8)" for a in range(AREAS))
-    sql = f"""
-        SELECT dimension, key, COUNT(*), SUM(n), SUM(n * mean), {area_sums}
-        FROM {PublishedCell._meta.db_table}
-        WHERE publication_id = ANY(%s) AND dimension <> 'region' AND n > 0
-        GROUP BY dimension, key
-    """  # noqa: S608 - only constants are formatted in
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(publications)])
-        sums = {(row[0], row[1]): row[2:] for row in cursor.fetchall()}
+    sums: dict[tuple[str, str], list[Any]] = {}
+    for pub in publications:
+        for dimension, key, n, mean, areas in cells.groups.get(pub, ()):
+            found = sums.setdefault((dimension, key), [0, 0, 0.0, [0.0] * AREAS])
+            found[0] += 1
+            found[1] += n
+            found[2] += n * mean
+            for a in range(min(AREAS, len(areas))):
+                found[3][a] += n * areas[a]
     for dimension in DIMENSIONS:
         figures = []
         for key, _text in SEGMENT_KEYS[dimension][1]:
-            found = sums.get((dimension, key))
-            if found is None or not found[1]:
+            summed = sums.get((dimension, key))
+            if summed is None or not summed[1]:
                 continue
-            regions_n, people, total, *areas = found
+            regions_n, people, total, area_sums = summed
             figures.append(
                 Figure(
                     key,  # labels are translated where shown: cached figures serve every language
                     key,
-                    int(regions_n),
-                    int(people),
-                    float(total) / people,
-                    area_means=[float(a) / people for a in areas],
-                    limited=coverage.limited(int(regions_n), int(people)),
+                    regions_n,
+                    people,
+                    total / people,
+                    area_means=[a / people for a in area_sums],
+                    limited=coverage.limited(regions_n, people),
                 )
             )
         out[dimension] = figures
     return out
 
 
-def _levels(publications: Sequence[int]) -> tuple[list[float] | None, tuple[int, int]]:
+def _levels(publications: Sequence[int], cells: YearCells) -> tuple[list[float] | None, tuple[int, int]]:
     """National level shares from every region's published level groups. A group a region merged to
     protect small counts ("levels 3-4") is split in the proportions of the levels where regions published
     them apart; the second number of the basis says how many people sit in such merged groups."""
-    groups_by_region = list(
-        PublishedCell.objects.filter(publication_id__in=publications, dimension="region").values_list(
-            "levels", flat=True
-        )
-    )
+    groups_by_region = [cells.levels[pub] for pub in publications if pub in cells.levels]
     exact = [0.0, 0.0, 0.0, 0.0]
     for groups in groups_by_region:
         for start, stop, count in groups or []:
@@ -342,37 +406,22 @@ def distribution(rows: Sequence[RegionRow], width: float = 0.1) -> tuple[list[fl
 
 
 def _trend(filters: Filters) -> list[Figure]:
-    """The national figure of every year, from each region's latest round of the year: one query."""
-    qs = Publication.objects.filter(scale=filters.instrument, suppressed=False)
-    if filters.province:
-        qs = qs.filter(province_code=filters.province)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    latest = (
-        qs.order_by("region_code", "period", "-held_on", "-published_at")
-        .distinct("region_code", "period")
-        .values_list("period", "participants", "mean", "ci_low", "ci_high")
-    )
-    by_year: dict[int, list[RegionRow]] = defaultdict(list)
-    for year, n, mean, low, high in latest:
-        if n is not None and mean is not None:  # unsuppressed rounds always have both
-            by_year[year].append(_point(n, mean, low, high))
-    return [weighted(str(year), str(year), by_year[year]) for year in sorted(by_year)]
-
-
-def _point(n: int, mean: float, low: float | None, high: float | None) -> RegionRow:
-    """A region's figure reduced to what ``weighted`` needs (the trend does not need the rest)."""
-    return RegionRow(
-        "", "", "", "", "", 0, "", "", n, None, mean, low if low is not None else mean,
-        high if high is not None else mean, [], False,
-    )  # fmt: skip
+    """The national figure of every year, from each region's latest round of the year (the same rows
+    as each year's ranking, so no query once the years are built)."""
+    out = []
+    for year in periods(filters.instrument):
+        rows = regions(replace(filters, period=year))
+        if rows:
+            out.append(replace(weighted(str(year), str(year), rows), area_means=[]))
+    return out
 
 
 def overview(filters: Filters) -> Overview:
     def build() -> Overview:
         rows = regions(filters)
         ids = [r.publication for r in rows]
-        levels, basis = _levels(ids)
+        cells = year_cells(filters) if rows else YearCells({}, {})
+        levels, basis = _levels(ids, cells)
         return Overview(
             filters=filters,
             national=weighted("all", "all", rows),
@@ -381,7 +430,7 @@ def overview(filters: Filters) -> Overview:
             trend=_trend(filters),
             provinces=_grouped(rows, lambda r: (r.province_code, r.province_name)),
             kinds=_grouped(rows, lambda r: (r.kind, r.kind)),
-            segments=_segments(ids),
+            segments=_segments(ids, cells),
             distribution=distribution(rows),
             simulated=any(r.simulated for r in rows),
             provisional=sum(1 for r in rows if r.provisional),
@@ -410,44 +459,44 @@ class Profile:
     publications: list[dict[str, Any]]  # every published round, newest first, with its figures
 
 
+def profile_of(official: wilayah.OfficialRegion, publications: Iterable[Publication]) -> Profile:
+    items = [
+        {
+            "id": p.pk,
+            "round_name": p.round_name,
+            "period": p.period,
+            "held_on": p.held_on,
+            "instrument": p.instrument,
+            "scale": p.scale or p.instrument,
+            "scale_note": p.scale_note,
+            "simulated": p.simulated,
+            "parameters": p.parameters,
+            "published_at": p.published_at,
+            "suppressed": p.suppressed,
+            "participants": p.participants,
+            "eligible": p.eligible,
+            "mean": p.mean,
+            "sd": p.sd,
+            "ci_low": p.ci_low,
+            "ci_high": p.ci_high,
+            "area_means": p.area_means,
+            "figures": p.figures,
+        }
+        for p in publications
+    ]
+    return Profile(
+        official.code, official.name, official.kind, official.province_code, official.province_name, items
+    )
+
+
 def profile(code: str) -> Profile | None:
+    """Every published round of a region, newest first (the warm-up builds all of them after a change)."""
     official = wilayah.get(code)
     if official is None:
         return None
 
     def build() -> Profile:
         pubs = Publication.objects.filter(region_code=official.code).order_by("-held_on", "-published_at")
-        items = [
-            {
-                "id": p.pk,
-                "round_name": p.round_name,
-                "period": p.period,
-                "held_on": p.held_on,
-                "instrument": p.instrument,
-                "scale": p.scale or p.instrument,
-                "scale_note": p.scale_note,
-                "simulated": p.simulated,
-                "parameters": p.parameters,
-                "published_at": p.published_at,
-                "suppressed": p.suppressed,
-                "participants": p.participants,
-                "eligible": p.eligible,
-                "mean": p.mean,
-                "sd": p.sd,
-                "ci_low": p.ci_low,
-                "ci_high": p.ci_high,
-                "area_means": p.area_means,
-                "figures": p.figures,
-            }
-            for p in pubs
-        ]
-        return Profile(
-            official.code,
-            official.name,
-            official.kind,
-            official.province_code,
-            official.province_name,
-            items,
-        )
+        return profile_of(official, pubs)
 
     return cached("profile", official.code, build)

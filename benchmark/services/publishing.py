@@ -35,7 +35,6 @@ from benchmark import disclosure
 from benchmark.models import Event, Naming, Publication, PublishedCell, Version
 from benchmark.services import generation
 from benchmark.services.cells import AREAS
-from benchmark.tasks import queue_warm_portal
 from tenants import wilayah
 from tenants.models import Region
 from tenants.services import approval
@@ -170,9 +169,9 @@ def _as_published(row: Version) -> disclosure.ProtectedRelease:
 
 
 def _bump() -> None:
-    """Cached national figures are stale from here on; the portal's first pages are built again."""
+    """Cached national figures are stale from here on; once the change commits, the warm-up task builds
+    the portal's pages of the new state (``generation.changed``, connected in ``benchmark.apps``)."""
     generation.bump()
-    transaction.on_commit(queue_warm_portal)
 
 
 @dataclass(frozen=True)

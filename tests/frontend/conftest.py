@@ -29,6 +29,7 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from accounts.roles import Role
@@ -68,6 +69,9 @@ DOWNLOADS: dict[str, tuple[str, ...]] = {
     "billing_invoice_pdf": ("pdf",),
     "operator_billing_invoice_pdf": ("pdf",),
     "operator_billing_export": ("csv", "xlsx"),
+    "training_export": ("csv", "xlsx"),
+    "training_template": ("xlsx",),
+    "talent_export": ("csv", "xlsx"),
 }
 WALKED_IN_BILLING_TESTS = frozenset(
     {"billing_invoice_pdf", "operator_billing_invoice_pdf", "operator_billing_export"}
@@ -264,6 +268,8 @@ class Hostile:
             "results_roadmap_export": {"pk": pk, "kind": kind},
             "employee_export": {"kind": kind},
             "audit_export": {"fmt": kind},
+            "training_export": {"fmt": kind},
+            "talent_export": {"fmt": kind},
         }.get(name, {})
         url = reverse(name, kwargs=kwargs, urlconf=settings.ROOT_URLCONF)
         if name == "results_roadmap_export":
@@ -314,6 +320,20 @@ def make_hostile(region: Any, trap: Trap) -> Hostile:
     for i, course_id in enumerate(TrainingCourse.objects.order_by("pk").values_list("pk", flat=True)):
         course_titles.append(f"{FORMULAS[i % len(FORMULAS)]} {_markup(trap, f'c{i}')}"[:200])
         TrainingCourse.objects.filter(pk=course_id).update(title=course_titles[-1])
+    from assessment.training.models import TrainingRecord
+
+    hostile_ids = list(Employee.objects.order_by("pk").values_list("pk", flat=True)[:20])
+    for i, employee_id in enumerate(hostile_ids):
+        TrainingRecord.objects.create(
+            employee_id=employee_id,
+            course_title=course_titles[i % len(course_titles)][:255],
+            title_key=f"hostile {i}",
+            provider=FORMULAS[i % len(FORMULAS)][:200],
+            certificate_number=FORMULAS[(i + 1) % len(FORMULAS)][:100],
+            completed_on=timezone.localdate(),
+            jp=4,
+            source="manual",
+        )
 
     admin_user = make_user(region, Role.REGION_ADMIN)
     round_ = open_round(region, admin_user, name="Pengukuran IKD 2026")

@@ -38,7 +38,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path("/tmp/ikd-bench-testday")
+DATA = Path(os.environ.get("IKD_BENCH_DIR", "/tmp/ikd-bench-testday"))
 HOST = "kukar.localhost"
 
 
@@ -132,7 +132,7 @@ async def request(
         await asyncio.sleep(0.2 + random.random() * 0.5)
 
 
-PORT = 8765
+PORT = int(os.environ.get("IKD_BENCH_PORT", "8765"))
 stats: dict[str, list[float]] = {"login": [], "start": [], "save": [], "ping": [], "chaos": []}
 errors: dict[str, int] = {}
 

@@ -24,6 +24,8 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def text(value: object) -> str:
+    if type(value) is str and value.isprintable() and "  " not in value:
+        return value.strip()  # the usual cell, as below, without the checks of other types
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -99,6 +101,7 @@ def position_type(value: object) -> str:
 _ROMAN = "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split()  # noqa: SIM905
 _PNS_RANK = re.compile(r"^(IV|III|II|I|4|3|2|1)\s*[/\-.\s]?\s*([a-e])$", re.IGNORECASE)
 _PNS_TOP = {"I": "d", "II": "d", "III": "d", "IV": "e"}
+_RANK_PREFIX = re.compile(r"^(gol(ongan)?|grade|golongan ruang)\.?\s*", re.IGNORECASE)
 
 
 def rank(value: object, status: str) -> str:
@@ -106,7 +109,7 @@ def rank(value: object, status: str) -> str:
     raw = text(value)
     if not raw:
         return ""
-    cleaned = re.sub(r"^(gol(ongan)?|grade|golongan ruang)\.?\s*", "", raw, flags=re.IGNORECASE)
+    cleaned = _RANK_PREFIX.sub("", raw)
     if status in PNS_LAYOUT:
         match = _PNS_RANK.match(cleaned)
         if match:
@@ -175,6 +178,9 @@ def education(value: object) -> str:
 _MONTHS = {name.casefold(): number for number, name in enumerate(MONTHS_ID, start=1)}
 _MONTHS.update({name.casefold()[:3]: number for number, name in enumerate(MONTHS_ID, start=1)})
 _MONTHS.update({"agu": 8, "ags": 8, "agt": 8, "okt": 10, "des": 12, "peb": 2, "nop": 11})
+_DAY_FIRST = re.compile(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_MONTH_NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
 
 
 def birth_date(value: object) -> date | None:
@@ -187,11 +193,11 @@ def birth_date(value: object) -> date | None:
         return value
     raw = text(value)
     try:
-        if match := re.fullmatch(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})", raw):
+        if match := _DAY_FIRST.fullmatch(raw):
             return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        if match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw):
+        if match := _ISO_DATE.fullmatch(raw):
             return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        if match := re.fullmatch(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})", raw):
+        if match := _MONTH_NAMED.fullmatch(raw):
             month = _MONTHS.get(match.group(2).casefold()) or _MONTHS.get(match.group(2).casefold()[:3])
             if month:
                 return date(int(match.group(3)), month, int(match.group(1)))
@@ -200,19 +206,23 @@ def birth_date(value: object) -> date | None:
     raise FieldError(f"Tanggal lahir tidak dapat dibaca (tertulis “{raw}”); gunakan format hh-bb-tttt.")
 
 
+_PHONE_NOISE = re.compile(r"[\s\-().]")
+_MOBILE = re.compile(r"0\d{8,14}")
+
+
 def phone(value: object) -> str:
     """Indonesian mobile numbers as 08…; +62 / 62 prefixes are folded."""
     raw = text(value)
     if not raw:
         return ""
-    digits = re.sub(r"[\s\-().]", "", raw.lstrip("'"))
+    digits = _PHONE_NOISE.sub("", raw.lstrip("'"))
     if digits.startswith("+62"):
         digits = "0" + digits[3:]
     elif digits.startswith("62"):
         digits = "0" + digits[2:]
     elif digits.startswith("8"):
         digits = "0" + digits
-    if not re.fullmatch(r"0\d{8,14}", digits):
+    if not _MOBILE.fullmatch(digits):
         raise FieldError(f"Nomor HP tidak valid (tertulis “{raw}”).")
     return digits
 

@@ -21,7 +21,7 @@ kept with row, column and reason (the page lists those), the rows beyond are onl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from assessment.people.services import fields as parse
 from assessment.people.services.isolation import MEMORY, LimitExceeded, run_limited
 from assessment.people.services.reading import read_register
 from assessment.people.services.units import name_key
-from frontend.tabular import Formula, Table, TableError
+from frontend.tabular import Formula, TableError
 
 MAX_BYTES = 20 * 1024 * 1024  # the upload itself (nginx allows 25 MB)
 # Reading one file in the worker's child (isolation.py). 100,000 employees in the template's columns take
@@ -173,21 +173,35 @@ def _file_error(message: str) -> Plan:
     return Plan(rejected=[RowError(row=0, column="", message=message)])
 
 
+# Fields with few distinct values (a register repeats "PNS", "III/a", "S1" thousands of times): their
+# parsed value or message is remembered per value within one parse (``parse_rows``), which saves most of
+# a row's parsing time. The parsers are pure, so the outcome is the same as parsing the cell again.
+_REPEATING = frozenset({"employment_status", "sex", "rank", "position_type", "education"})
+_REQUIRED_ORDER = sorted(REQUIRED)  # the order of the "wajib diisi" messages
+
+# (field, type, value, *args) -> (parsed?, the value or the message)
+Memo = dict[tuple[object, ...], tuple[bool, Any]]
+
+
 def _parse_row(
-    number: int, raw: dict[str, object], table: Table
+    number: int, raw: dict[str, object], headers: Mapping[str, str], memo: Memo | None = None
 ) -> tuple[Record | None, str | None, list[RowError]]:
     """The row as a Record (None when it has any error), its NIP when the NIP cell itself is valid, and
     every error of the row: the NIP is returned even from a row with other errors, so that a duplicate
-    NIP is reported on every row that repeats one."""
+    NIP is reported on every row that repeats one. ``memo``: outcomes of repeating fields (``_REPEATING``)
+    shared by the rows of one parse."""
     errors: list[RowError] = []
     unusable: set[str] = set()  # cells already reported: not parsed again (one message per cell)
 
     def fail(name: str, message: str) -> None:
-        errors.append(RowError(number, table.headers.get(name, COLUMNS[name][0]), message))
+        errors.append(RowError(number, headers.get(name, COLUMNS[name][0]), message))
         unusable.add(name)
 
     for name, value in raw.items():
-        if isinstance(value, Formula):
+        if type(value) is str:  # the usual cell: only its length can be wrong here
+            if len(value) > MAX_CELL_CHARS:
+                fail(name, f"Isi sel terlalu panjang: {len(value)} karakter, paling banyak {MAX_CELL_CHARS}.")
+        elif isinstance(value, Formula):
             fail(name, f"Sel berisi rumus ({value.text}); rumus tidak dihitung. Tempel sebagai nilai saja.")
         elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
             fail(name, f"Isi sel terlalu panjang: {len(value)} karakter, paling banyak {MAX_CELL_CHARS}.")
@@ -195,15 +209,33 @@ def _parse_row(
     def value_of(name: str, parser: Callable[..., Any], *args: Any) -> Any:
         if name in unusable:
             return None
+        value = raw.get(name)
+        key: tuple[object, ...] | None = None
+        if memo is not None and name in _REPEATING:
+            key = (name, type(value), value, *args)  # the type too: 1, 1.0 and True are equal keys
+            try:
+                known = memo.get(key)
+            except TypeError:  # an unhashable value: parsed every time
+                key, known = None, None
+            if known is not None:
+                if known[0]:
+                    return known[1]
+                fail(name, known[1])
+                return None
         try:
-            return parser(raw.get(name), *args)
+            parsed = parser(value, *args)
         except (parse.FieldError, NipError) as exc:
+            if key is not None:
+                memo[key] = (False, str(exc))  # type: ignore[index]
             fail(name, str(exc))
             return None
+        if key is not None:
+            memo[key] = (True, parsed)  # type: ignore[index]
+        return parsed
 
-    for name in sorted(REQUIRED):
+    for name in _REQUIRED_ORDER:
         if name != "nip" and name not in unusable and not parse.text(raw.get(name)):
-            fail(name, f"{table.headers.get(name, COLUMNS[name][0])} wajib diisi.")
+            fail(name, f"{headers.get(name, COLUMNS[name][0])} wajib diisi.")
     nip = value_of("nip", normalise_nip)
     status = value_of("employment_status", parse.employment_status)
     sex = value_of("sex", normalise_sex)
@@ -255,11 +287,19 @@ def parse_file(data: bytes, filename: str) -> Parsed:
     table = read_register(data, filename, COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
     if not table.rows:
         raise TableError("Berkas tidak berisi baris pegawai di bawah baris judul kolom.")
+    return parse_rows(table.rows, table.headers)
+
+
+def parse_rows(rows: Iterable[tuple[int, dict[str, object]]], headers: Mapping[str, str]) -> Parsed:
+    """Every row as a Record, or its errors: the rows of a file (``parse_file``) or of an API batch
+    (``api.v1.register``), checked alike. ``headers`` names each field as the messages call it (the
+    file's header; a field not in it is called by the template's header). Pure (no database)."""
     problems = Problems()
     records: list[Record] = []
     first_row_of: dict[str, int] = {}
-    for number, raw in table.rows:
-        record, nip, errors = _parse_row(number, raw, table)
+    memo: Memo = {}
+    for number, raw in rows:
+        record, nip, errors = _parse_row(number, raw, headers, memo)
         if nip:
             first = first_row_of.setdefault(nip, number)
             if first != number:  # listed first: it names both rows, whatever else is wrong here
@@ -267,7 +307,7 @@ def parse_file(data: bytes, filename: str) -> Parsed:
                     0,
                     RowError(
                         number,
-                        table.headers["nip"],
+                        headers.get("nip", COLUMNS["nip"][0]),
                         f"NIP {nip} ada di dua baris: baris {first} dan baris {number}. Satu pegawai "
                         "hanya boleh ada di satu baris; hapus atau perbaiki salah satunya.",
                     ),
@@ -280,9 +320,9 @@ def parse_file(data: bytes, filename: str) -> Parsed:
     return Parsed(records, problems)
 
 
-def _unit_lookup() -> dict[str, WorkUnit]:
+def _unit_lookup(units: Iterable[WorkUnit]) -> dict[str, WorkUnit]:
     lookup: dict[str, WorkUnit] = {}
-    for unit in WorkUnit.objects.filter(retired_at__isnull=True):
+    for unit in units:
         lookup[name_key(unit.name)] = unit
         lookup.setdefault(name_key(unit.code), unit)
     return lookup
@@ -305,23 +345,34 @@ def register_fingerprint() -> str:
     return str(row[0]) if row else ""
 
 
-def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool) -> Plan:
+def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool, batch: bool = False) -> Plan:
+    """Compare the parsed rows with the register: what is new, changed, unchanged, rejected.
+
+    ``batch``: the rows are a part of the register sent by another system (``api.register_upsert``,
+    at most a thousand rows, saved in the same transaction under its own guard): only the employees
+    they name are read, and no fingerprint of the whole register is taken. The checks are the same."""
+    if batch and deactivate_missing:
+        raise ValueError("a batch is a part of the register: it cannot deactivate the employees it omits")
     records = parsed.records
     plan = Plan(
         rejected=list(parsed.problems.errors),
         rejected_row_numbers=set(parsed.problems.rows),
         rows=len(records) + len(parsed.problems.rows),
-        fingerprint=register_fingerprint(),  # first: a change after it is seen at the save
+        fingerprint="" if batch else register_fingerprint(),  # first: a change after it is seen at the save
     )
-    units = _unit_lookup()
-    retired = {name_key(u.name) for u in WorkUnit.objects.filter(retired_at__isnull=False)}
+    every_unit = list(WorkUnit.objects.all())  # one query for the active and the retired ones
+    units = _unit_lookup(u for u in every_unit if u.retired_at is None)
+    retired = {name_key(u.name) for u in every_unit if u.retired_at is not None}
     new_units: dict[str, str] = {}
+    employees = Employee.objects.all()
+    if batch:
+        employees = employees.filter(nip__in=[record.nip for record in records])
     existing = {
-        row["nip"]: row
-        for row in Employee.objects.values("pk", "nip", "unit_id", "is_active", *RECORD_FIELDS)
+        row["nip"]: row for row in employees.values("pk", "nip", "unit_id", "is_active", *RECORD_FIELDS)
     }
+    keys: dict[str, str] = {}  # a unit as written -> its key: a register names each unit many times
     for record in records:
-        key = name_key(record.unit)
+        key = keys.get(record.unit) or keys.setdefault(record.unit, name_key(record.unit))
         unit = units.get(key)
         if unit is None:
             if key in retired:

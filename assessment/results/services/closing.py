@@ -51,6 +51,10 @@ def change_state(round_: Round, new_state: str, actor: Any, *, close_in_progress
             raise lifecycle.RoundError(_("The round can be published once its scoring has finished."))
     with transaction.atomic():
         round_ = lifecycle.transition(round_, new_state, actor)
+        if new_state == Round.State.PUBLISHED:  # webhooks out (issue 18): results announced to employees
+            from webhooks.events import Event, emit
+
+            emit(Event.RESULTS_ANNOUNCED, {"round": {"id": round_.pk, "name": round_.name}})
     if new_state == Round.State.CLOSED:
         queue_scoring(round_)
     return round_

@@ -244,4 +244,11 @@ def transition(round_: Round, new_state: str, actor: Any) -> Round:
     round_.state = new_state
     round_.save(update_fields=["state", "forms", "form_items"])
     record(round_, actor, "state_changed", old=old, new=new_state)
+    if new_state in {S.OPEN, S.CLOSED}:  # webhooks out (issue 18): sent once this transition commits
+        from webhooks.events import Event, emit
+
+        emit(
+            Event.ROUND_OPENED if new_state == S.OPEN else Event.ROUND_CLOSED,
+            {"round": {"id": round_.pk, "name": round_.name}, "previous_state": old},
+        )
     return round_

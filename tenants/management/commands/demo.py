@@ -1,8 +1,8 @@
 """``manage.py demo``: the whole product on one machine, with demo data.
 
-Migrates, prepares provisioning, collects static files and seeds the demo, then runs gunicorn and a
-Celery worker (with beat) as child processes against the same PostgreSQL and Redis (embedded unless
-DATABASE_URL/REDIS_URL say otherwise) until Ctrl-C.
+Migrates, prepares provisioning, collects static files and seeds the demo, then runs gunicorn (with
+deploy/gunicorn.conf.py, as in production) and a Celery worker (with beat) as child processes against
+the same PostgreSQL and Redis (embedded unless DATABASE_URL/REDIS_URL say otherwise) until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from typing import Any
@@ -25,7 +26,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=os.environ.get("DEMO_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "3")))
+        # Unset: deploy/gunicorn.conf.py decides (WEB_CONCURRENCY, else the count measured for 2 cores).
+        parser.add_argument("--workers", type=int, default=None)
         parser.add_argument("--no-serve", action="store_true", help="Prepare and seed only.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -55,17 +57,17 @@ class Command(BaseCommand):
                 [
                     os.path.join(bin_dir, "gunicorn"),
                     "config.wsgi",
+                    # The production settings: the worker model and count chosen by measurement
+                    # (docs/testday-performance.md), the log that masks keys in addresses.
+                    "--config",
+                    str(settings.BASE_DIR / "deploy" / "gunicorn.conf.py"),
                     "--bind",
                     options["bind"],
-                    "--workers",
-                    str(options["workers"]),
+                    *(["--workers", str(options["workers"])] if options["workers"] else []),
                     "--access-logfile",
                     "-",
-                    # Reset links and sign-in links carry a key in their path: masked in the log.
-                    "--logger-class",
-                    "config.logredact.GunicornLogger",
-                    "--timeout",
-                    "60",
+                    "--worker-tmp-dir",
+                    tempfile.gettempdir(),  # the container's /dev/shm may not exist on this machine
                 ],
                 env=env,
             ),

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TalentConfig(AppConfig):
+    name = "assessment.talent"
+    label = "talent"
+    verbose_name = _("Talent view")

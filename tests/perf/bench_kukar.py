@@ -1,0 +1,335 @@
+"""A whole Kukar on one machine (issue #20, points 1 to 3): 10,303 takers sign in, start and answer.
+
+Run by hand; the issue's figures are the default (about 45 minutes, most of it the answering pace):
+    .venv/bin/python tests/perf/bench_kukar.py
+A short run (the same storm, 3 answers each at 2-6 s; about 8 minutes):
+    .venv/bin/python tests/perf/bench_kukar.py --answers 3 --pace 2 6
+Worker models (point 3): ``--worker-class sync|gthread|uvicorn --workers N --threads T``; the
+server runs with deploy/gunicorn.conf.py, as in production. ``--reuse`` keeps the seeded data of the
+previous run (attempts and answers are emptied) to compare settings without seeding again.
+
+It uses a private embedded PostgreSQL and Redis (``IKD_BENCH_DIR``, default /tmp/ikd-bench-kukar),
+seeds Kukar's register of ``--takers`` employees in its 94 units and an open round, starts gunicorn
+and then, from one asyncio process on the same cores:
+
+1. arrivals: every taker arrives at a random moment within ``--arrival-seconds`` (300) and opens the
+   sign-in page, signs in with NIP and code, starts (consent) and loads the test (``/tes/api/state``);
+2. pace: each taker, from their own start on, saves ``--answers`` (60) answers, one every uniform
+   ``--pace`` (20-60) seconds, each retried with the same key and sequence until acknowledged. After
+   the run every acknowledged answer must be in PostgreSQL with its sequence (lost = 0);
+3. saves against the floor (point 2): ``--concurrency`` (16) takers saving with no pause, then as many
+   clients asking the no-database ping, alternating in ``--ratio-rounds`` rounds of
+   ``--ratio-seconds`` each through the same server, so that noise from other work on the machine
+   falls on both; the ratio of the rates is printed.
+
+Every step prints n, p50/p95/p99 and errors; the load generator's own CPU is printed beside the
+machine's core count, to show it is not the bottleneck. Other processes on the machine make the
+figures noisy: run it on a quiet machine for figures to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("IKD_BENCH_DIR", "/tmp/ikd-bench-kukar")
+import bench_testday as base
+
+ROOT = base.ROOT
+DATA = base.DATA
+HOST = base.HOST
+PORT = int(os.environ.get("IKD_BENCH_PORT", "8777"))
+STEPS = ("page", "sign-in", "start", "state", "save", "ratio save", "ratio ping")
+stats: dict[str, list[float]] = {name: [] for name in STEPS}
+errors: dict[str, int] = {}
+
+RESET = """
+import django; django.setup()
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("DELETE FROM r_64_02.rounds_answer")
+    c.execute("DELETE FROM r_64_02.rounds_attempt")
+"""
+
+
+@dataclass
+class Taker:
+    nip: str
+    code: str
+    cookies: dict[str, str] = field(default_factory=dict)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    seq: int = 0
+    acked: dict[str, int] = field(default_factory=dict)  # item -> last acknowledged sequence
+
+
+class Client:
+    """One aiohttp session for all takers (cookies kept per taker by hand, as browsers would)."""
+
+    def __init__(self) -> None:
+        import aiohttp
+
+        # A new connection per request, as nginx's default proxying does; sync workers close anyway.
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=512, force_close=True),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+
+    async def call(
+        self, taker: Taker | None, method: str, path: str, step: str | None, retry: bool = True, **kw: Any
+    ) -> tuple[int, Any]:
+        """One request; retried identically on 5xx or a broken connection when ``retry``. Each try is a
+        sample of ``step``; a try that fails counts as an error of that step."""
+        import aiohttp
+
+        headers = {"Host": HOST, **kw.pop("headers", {})}
+        if taker is not None and taker.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in taker.cookies.items())
+            if method == "POST" and "csrftoken" in taker.cookies:
+                headers["X-CSRFToken"] = taker.cookies["csrftoken"]
+        while True:
+            started = time.perf_counter()
+            status, body = 599, None
+            try:
+                async with self.session.request(
+                    method, f"http://127.0.0.1:{PORT}{path}", headers=headers, allow_redirects=False, **kw
+                ) as response:
+                    status = response.status
+                    if taker is not None:
+                        for name, morsel in response.cookies.items():
+                            taker.cookies[name] = morsel.value
+                    if response.content_type == "application/json":
+                        body = await response.json()
+                    else:
+                        await response.read()
+            except (TimeoutError, aiohttp.ClientError):
+                pass
+            if step is not None:
+                stats[step].append(time.perf_counter() - started)
+                if status >= 400:
+                    errors[step] = errors.get(step, 0) + 1
+            if status < 500 or not retry:
+                return status, body
+            await asyncio.sleep(0.2 + random.random() * 0.5)
+
+
+async def arrive(client: Client, taker: Taker, delay: float, args: argparse.Namespace) -> None:
+    await asyncio.sleep(delay)
+    await client.call(taker, "GET", "/tes/", "page")
+    form = {"nip": taker.nip, "code": taker.code, "csrfmiddlewaretoken": taker.cookies.get("csrftoken", "")}
+    status, _ = await client.call(taker, "POST", "/tes/", "sign-in", data=form)
+    if status != 302:  # counted as an error of the step when >= 400
+        return
+    form = {"consent": "1", "csrfmiddlewaretoken": taker.cookies.get("csrftoken", "")}
+    status, _ = await client.call(taker, "POST", "/tes/mulai/", "start", data=form)
+    if status != 302:
+        return
+    status, state = await client.call(taker, "GET", "/tes/api/state", "state")
+    if status != 200:
+        return
+    taker.items = state["items"]
+    for _ in range(args.answers):
+        await asyncio.sleep(random.uniform(*args.pace))
+        await save(client, taker, "save")
+
+
+async def save(client: Client, taker: Taker, step: str) -> None:
+    item = taker.items[taker.seq % len(taker.items)]
+    taker.seq += 1
+    ids = [option["id"] for option in item["options"]]
+    body = {
+        "item": item["code"],
+        "response": random.sample(ids, len(ids)) if item["type"] == "ordering" else [random.choice(ids)],
+        "seq": taker.seq,
+        "key": str(uuid.uuid4()),
+    }
+    status, result = await client.call(taker, "POST", "/tes/api/jawab", step, json=body)
+    if status == 200:
+        taker.acked[item["code"]] = max(taker.acked.get(item["code"], 0), int(result["seq"]))
+
+
+async def floor_ratio(client: Client, takers: list[Taker], args: argparse.Namespace) -> tuple[float, float]:
+    """Saves per second and pings per second, each over its rounds (alternating)."""
+    counts = {"ratio save": 0, "ratio ping": 0}
+    seconds = {"ratio save": 0.0, "ratio ping": 0.0}
+
+    async def loop(step: str, taker: Taker, until: float) -> None:
+        while time.perf_counter() < until:
+            if step == "ratio save":
+                await save(client, taker, step)
+            else:
+                await client.call(None, "GET", "/tes/api/ping", step)
+            counts[step] += 1
+
+    for _ in range(args.ratio_rounds):
+        for step in ("ratio save", "ratio ping"):
+            started = time.perf_counter()
+            until = started + args.ratio_seconds
+            await asyncio.gather(*(loop(step, t, until) for t in takers[: args.concurrency]))
+            seconds[step] += time.perf_counter() - started
+    return counts["ratio save"] / seconds["ratio save"], counts["ratio ping"] / seconds["ratio ping"]
+
+
+def verify(database: str, takers: list[Taker]) -> tuple[int, int, int]:
+    """(acknowledged answers, lost ones, answers stored twice) from PostgreSQL."""
+    import psycopg
+
+    with psycopg.connect(database) as conn:
+        rows = conn.execute(
+            "SELECT e.nip, a.item_code, a.seq, count(*) OVER (PARTITION BY a.attempt_id, a.item_code) "
+            "FROM r_64_02.rounds_answer a JOIN r_64_02.rounds_attempt t ON t.id = a.attempt_id "
+            "JOIN r_64_02.rounds_participant p ON p.id = t.participant_id "
+            "JOIN r_64_02.people_employee e ON e.id = p.employee_id"
+        ).fetchall()
+    stored = {(nip, item): seq for nip, item, seq, _ in rows}
+    acked = sum(len(t.acked) for t in takers)
+    # Each taker's saves are sequential: the stored sequence must be exactly the last acknowledged one.
+    lost = sum(1 for t in takers for item, seq in t.acked.items() if stored.get((t.nip, item)) != seq)
+    return acked, lost, sum(1 for *_, n in rows if n > 1)
+
+
+def report(name: str, seconds: float | None = None) -> str:
+    values = stats[name]
+    rate = f" {len(values) / seconds:7.0f}/s" if seconds else ""
+    return (
+        f"  {name:<12} n={len(values):>7} p50={base.pct(values, 50) * 1000:7.1f} "
+        f"p95={base.pct(values, 95) * 1000:7.1f} p99={base.pct(values, 99) * 1000:7.1f} ms "
+        f"errors={errors.get(name, 0)}{rate}"
+    )
+
+
+async def run(takers: list[Taker], args: argparse.Namespace, database: str) -> None:
+    client = Client()
+    for _ in range(20 * args.workers):  # warm every worker up (imports, URLs, templates)
+        await client.call(None, "GET", "/tes/", None)
+    cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+
+    async def progress() -> None:  # a long run shows how it goes (and a stopped one what it reached)
+        while True:
+            await asyncio.sleep(60)
+            done = ", ".join(
+                f"{name} {len(stats[name])} p99 {base.pct(stats[name], 99) * 1000:.0f} ms"
+                for name in ("sign-in", "start", "save")
+            )
+            print(f"  +{time.perf_counter() - wall0:.0f} s: {done}, errors {errors or 0}", flush=True)
+
+    reporter = asyncio.create_task(progress())
+    await asyncio.gather(*(arrive(client, t, random.random() * args.arrival_seconds, args) for t in takers))
+    reporter.cancel()
+    wall = time.perf_counter() - wall0
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    load_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    print(
+        f"1. Arrivals over {args.arrival_seconds:.0f} s and {args.answers} answers each at "
+        f"{args.pace[0]:.0f}-{args.pace[1]:.0f} s: done in {wall:.0f} s"
+    )
+    for name in ("page", "sign-in", "start", "state"):
+        print(report(name) + "   (target p99 < 500 ms)")
+    print(report("save", wall) + "   (target p99 < 250 ms)")
+    acked, lost, duplicates = verify(database, takers)
+    print(f"  acknowledged answers = {acked}, lost = {lost}, stored twice = {duplicates}")
+    print(
+        f"  load generator CPU: {load_cpu:.0f} s in {wall:.0f} s = {load_cpu / wall:.2f} of one core "
+        f"(of {os.cpu_count()})"
+    )
+    save_rate, ping_rate = await floor_ratio(client, takers, args)
+    print(
+        f"2. Saves against the floor: {args.concurrency} clients with no pause, "
+        f"{args.ratio_rounds} alternating rounds of {args.ratio_seconds:.0f} s"
+    )
+    print(report("ratio save") + f" {save_rate:7.0f}/s")
+    print(report("ratio ping") + f" {ping_rate:7.0f}/s")
+    print(f"  saves / no-DB ping = {save_rate / ping_rate:.2f}  (target >= 0.80; save p99 < 100 ms)")
+    acked, lost, duplicates = verify(database, takers)
+    print(f"  after both phases: acknowledged = {acked}, lost = {lost}, stored twice = {duplicates}")
+    await client.session.close()
+
+
+def server_command(args: argparse.Namespace) -> list[str]:
+    python = Path(sys.executable)
+    command = [str(python.parent / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    command += ["-b", f"127.0.0.1:{PORT}", "-w", str(args.workers), "--worker-tmp-dir", "/dev/shm"]
+    if args.worker_class == "uvicorn":
+        return [*command, "-k", "uvicorn_worker.UvicornWorker", "config.asgi"]
+    if args.worker_class == "gthread":
+        command += ["-k", "gthread", "--threads", str(args.threads)]
+    return [*command, "config.wsgi"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--takers", type=int, default=10_303)
+    parser.add_argument("--answers", type=int, default=60)
+    parser.add_argument("--arrival-seconds", type=float, default=300)
+    parser.add_argument("--pace", type=float, nargs=2, default=(20.0, 60.0), metavar=("MIN", "MAX"))
+    parser.add_argument("--worker-class", choices=("sync", "gthread", "uvicorn"), default="sync")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--ratio-seconds", type=float, default=10)
+    parser.add_argument("--ratio-rounds", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="keep the previous run's seeded data")
+    args = parser.parse_args()
+    if not args.reuse:
+        shutil.rmtree(DATA, ignore_errors=True)
+    DATA.mkdir(parents=True, exist_ok=True)
+    env = base.django_env()
+    python = sys.executable
+    keeper = subprocess.Popen(  # holds the embedded PostgreSQL and Redis for the whole run
+        [
+            python,
+            "-c",
+            "import django; django.setup(); from config import embedded; embedded.postgres_url(); "
+            "embedded.redis_url(); import time; time.sleep(10**6)",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    time.sleep(8)
+    try:
+        seeded = subprocess.run(
+            [python, "-c", base.SEED, str(args.takers)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        info = json.loads(seeded.stdout.strip().splitlines()[-1])
+        server_env = {**env, "DATABASE_URL": info["database"], "REDIS_URL": info["redis"]}
+        subprocess.run([python, "-c", RESET], env=server_env, cwd=ROOT, check=True)
+        takers = [Taker(nip, code) for nip, code in info["takers"]][: args.takers]
+        server = subprocess.Popen(server_command(args), env=server_env, cwd=ROOT)
+        time.sleep(6)
+        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+        print(
+            f"Kukar benchmark: {len(takers)} takers, {os.cpu_count()} cores, gunicorn {args.workers} "
+            f"{args.worker_class} workers{threads}, CONN_MAX_AGE={os.environ.get('CONN_MAX_AGE', '60')}, "
+            "embedded PostgreSQL and Redis, load generator on the same machine",
+            flush=True,
+        )
+        try:
+            asyncio.run(run(takers, args, info["database"]))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        keeper.terminate()
+        keeper.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
