@@ -94,6 +94,16 @@ def _default_language_between_tests() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _no_region_cached_between_tests() -> Iterator[None]:
+    """The per-process region cache of the test and region APIs (tenants.middleware) would keep a
+    region as one test left it (suspended, say) after its rows were rolled back."""
+    yield
+    from tenants.middleware import forget_regions
+
+    forget_regions()
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if _DB_FIXTURES & set(request.fixturenames):

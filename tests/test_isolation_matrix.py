@@ -62,10 +62,13 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from accounts.roles import Role
+from api.keys import services as api_keys
+from api.keys.scopes import Scope
 from tests.conftest import REGION_A, REGION_B
 from tests.factories import make_user
 from tests.frontend.conftest import read_pdf
 from tests.url_walk import Parameter, client, fill, parameters, region_objects, routes, signed_in
+from webhooks.models import Delivery, Endpoint
 
 HOST_A = f"{REGION_A['slug']}.localhost"
 HOST_B = f"{REGION_B['slug']}.localhost"
@@ -105,6 +108,7 @@ _INT_BY_WORD = {
     "set": "parameter_set",  # the parameter set proposed from it (public schema, operator only)
     "webhook": "webhook",  # B's webhook endpoint (its URL and secret are B's)
     "kiriman": "webhook_delivery",  # a delivery to it (resend)
+    "api": "api_key",  # B's API key (revoking it from A's site must do nothing)
 }
 
 
@@ -125,6 +129,10 @@ def values(route: str, parameter: Parameter, b: dict[str, Any]) -> tuple[str, ..
         return (b["token"],)
     elif kind == "str" and name == "code":
         return (b["code"],)
+    elif kind in {"str", "path"} and name == "nip":  # the region API's employees, by NIP
+        return (b["nip"],)
+    elif kind == "str" and name in {"round_id", "unit_id"}:  # the region API's rounds and units
+        return (str(b[name.removesuffix("_id")]),)
     elif kind == "slug" and name == "code" and before == "paket":
         return (b["plan"],)  # a billing plan (platform data, operator only)
     elif kind == "regex" and "confirm-email" in route and name == "key":
@@ -336,11 +344,11 @@ def build_region_b(region: Any) -> RegionB:
         )
         address = EmailAddress.objects.get(user=coordinator)
         confirmation = EmailConfirmation.create(address)
-        from webhooks.models import Delivery, Endpoint
 
         webhook = Endpoint.objects.create(  # a public literal address: saved without DNS
             url=f"https://8.8.8.8/{private}", events=["round.opened"], description=PRIVATE
         )
+        api_key = api_keys.create("SIMPEG " + PRIVATE, [Scope.REGISTER_READ], created_by=admin).key
         webhook_delivery = Delivery.objects.create(
             endpoint=webhook,
             event="round.opened",
@@ -371,6 +379,8 @@ def build_region_b(region: Any) -> RegionB:
             "parameter_set": parameter_set,
             "webhook": webhook.pk,
             "webhook_delivery": webhook_delivery.pk,
+            "api_key": api_key.pk,
+            "nip": participant.employee.nip,
         }
         nips = list(Employee.objects.values_list("nip", flat=True))
         access_codes = [codes.code_for(p) for p in Participant.objects.filter(round=round_)]

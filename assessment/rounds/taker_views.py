@@ -351,7 +351,7 @@ def api_state(request: HttpRequest) -> JsonResponse:
 
 @access(public=True)
 @require_POST
-def api_answer(request: HttpRequest) -> JsonResponse:
+def api_answer(request: HttpRequest) -> HttpResponse:
     """Save one answer: ``{"item", "response", "flagged", "seq", "key"}`` and optionally ``"seen"``, the
     codes of items the page showed since its last report (piggybacked, to spare a request)."""
     participant_id = request.session.get(SESSION_KEY)
@@ -374,7 +374,9 @@ def api_answer(request: HttpRequest) -> JsonResponse:
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"error": _("The answer could not be read."), "code": "bad_request"}, status=400)
     metrics.answer_saved(request.tenant.schema_name, result.outcome)  # type: ignore[attr-defined]
-    return JsonResponse({"outcome": result.outcome, "seq": result.seq})
+    # Plain json.dumps: JsonResponse's encoder class (for dates and decimals) is not needed here.
+    reply = json.dumps({"outcome": result.outcome, "seq": result.seq})
+    return HttpResponse(reply, content_type="application/json")
 
 
 @access(public=True)

@@ -84,7 +84,8 @@ class Shortlist:
     area_name: str
     chosen: tuple[Evidence, ...]
     eligible: int  # candidates at the level or above
-    ties_at_cut: tuple[Evidence, ...]  # beyond the cut, with the last chosen one's shown score
+    ties_at_cut: tuple[Evidence, ...]  # beyond the cut, with the last one's shown score (the first 20)
+    tied_total: int  # how many beyond the cut have that score (a whole level's worth on a big register)
     within_error: int  # beyond the cut, within measurement error of the last chosen one
     rounds: tuple[tuple[int, str, dict[str, Any]], ...]  # (id, name, parameters) the names rest on
     area_courses: tuple[str, ...]  # catalogue course codes counted as the area's
@@ -155,6 +156,11 @@ def _candidates(req: ShortlistRequest, on: date) -> list[tuple[float, float, str
     return found
 
 
+# Tied names shown with their evidence: on 12,500 employees one shown score can be shared by hundreds,
+# and a page of hundreds of evidence cards helps no one choose; the rest are counted.
+MAX_TIES_SHOWN = 20
+
+
 def shortlist(req: ShortlistRequest, *, on: date | None = None) -> Shortlist:
     on = on or timezone.localdate()
     candidates = _candidates(req, on)
@@ -170,6 +176,8 @@ def shortlist(req: ShortlistRequest, *, on: date | None = None) -> Shortlist:
         last_low = last[4].get("low")
         if last_low is not None:
             within = sum(1 for c in beyond if c[4].get("high") is not None and c[4]["high"] >= last_low)
+    tied_total = len(tie_ids)
+    tie_ids = tie_ids[:MAX_TIES_SHOWN]  # in rank order; the rest are counted, not each shown with evidence
     wanted_ids = chosen_ids + tie_ids
     details = _details(wanted_ids, on)
     first_round = next((details[pk]["result"].round_id for pk in chosen_ids if pk in details), None)
@@ -211,6 +219,7 @@ def shortlist(req: ShortlistRequest, *, on: date | None = None) -> Shortlist:
         chosen=chosen,
         eligible=len(candidates),
         ties_at_cut=ties,
+        tied_total=tied_total,
         within_error=within,
         rounds=tuple(rounds.values()),
         area_courses=courses,

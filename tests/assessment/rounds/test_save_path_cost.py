@@ -94,3 +94,25 @@ def test_tables_are_named_in_the_schema_and_column_references_are_left_alone() -
         'INSERT INTO "r_64_02".rounds_answer (x) SELECT 1 FROM "r_64_02".rounds_attempt t '
         "WHERE rounds_answer.seq < 2"
     )
+
+
+def _prepared_saves() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall() if "rounds_answer" in row[0]]
+
+
+def test_the_save_is_prepared_once_per_connection(staffed: Any) -> None:
+    client, attempt = signed_in(staffed)
+    item = of_type(attempt, "single_choice")
+    first, second = attempt.option_order[item][:2]
+    for seq in (1, 2, 3):
+        assert save(client, item, [first if seq % 2 else second], seq=seq).json()["outcome"] == "saved"
+    # One prepared statement, in the region's schema, whatever the number of saves; Django's own
+    # statements (bound client-side) are never prepared.
+    prepared = _prepared_saves()
+    assert len(prepared) == 1, prepared
+    assert f'"{staffed.schema_name}".rounds_answer' in prepared[0]
+    raw = connection.connection
+    assert raw is not None
+    assert raw.prepare_threshold == taking._PREPARE_ONLY_WHEN_ASKED

@@ -20,7 +20,7 @@ from assessment.results.planning import shown_value
 from assessment.results.services import catalogue, reading, segments
 from assessment.talent.services import register
 from assessment.talent.services.register import TalentFilters
-from assessment.talent.services.shortlist import ShortlistRequest, shortlist
+from assessment.talent.services.shortlist import MAX_TIES_SHOWN, ShortlistRequest, shortlist
 from assessment.training.models import Source, TrainingRecord
 from audit.models import Event
 from tests.assessment.results.test_pages import HOST, signed_in
@@ -280,6 +280,24 @@ def test_shortlist_says_when_too_few_qualify_and_explains_ties(scored: Any) -> N
     ).content.decode()
     assert 'id="ties"' in html
     assert f'id="candidate-{third.employee_id}"' in html
+
+    # Many sharing the last score: all counted, the first MAX_TIES_SHOWN shown with their evidence.
+    many = list(_latest_complete(round_).values())[3 : 3 + MAX_TIES_SHOWN + 5]
+    for score in many:
+        areas = [dict(a) for a in score.areas]
+        for a in areas:
+            if str(a["area"]) == area:
+                a.update(score=4.9, low=4.6, high=5.2, level=4)
+        Score.objects.filter(pk=score.pk).update(areas=areas, index=1.0)
+    crowded = shortlist(ShortlistRequest(role="x", area=area, min_level=1, wanted=2), on=on)
+    assert crowded.tied_total == len(many) + 1
+    assert len(crowded.ties_at_cut) == MAX_TIES_SHOWN
+    assert crowded.ties_at_cut[0].employee_id == third.employee_id  # rank order kept: higher index first
+    html = admin.get(
+        "/talenta/shortlist/", {"role": "x", "area": area, "min_level": "1", "wanted": "2"}
+    ).content.decode()
+    assert f"{len(many) + 1} pegawai lain memiliki skor yang sama" in html
+    assert f"Yang ditampilkan {MAX_TIES_SHOWN} orang pertama" in html
 
 
 def test_only_the_region_admin_gets_in_and_every_look_is_audited(scored: Any, region_b: Any) -> None:
