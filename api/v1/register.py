@@ -8,7 +8,7 @@ Lists of employees are cursor-paginated by NIP (stable under inserts, no COUNT o
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -180,7 +180,10 @@ def _moment_of(since: str) -> datetime | None:
     try:
         if (moment := parse_datetime(since)) is None and (day := parse_date(since)) is not None:
             moment = parse_datetime(f"{day.isoformat()}T00:00:00+00:00")
-    except ValueError:
+        if moment is not None and moment.tzinfo is not None:
+            # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO 8601 and Python allow.
+            moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: an offset that moves it before year 1
         return None
     return moment
 

@@ -218,3 +218,15 @@ def test_list_writes_each_employee_as_the_detail_does(
     for row in listed:
         assert row == api.get(f"/api/v1/employees/{row['nip']}/", **writer).json()
     assert {row["unit"] for row in listed} == {"DINKES"}
+
+
+def test_updated_since_takes_any_iso_offset_and_refuses_impossible_moments(
+    region: Any, api: Client, writer: dict[str, Any]
+) -> None:
+    # ISO 8601 allows offsets PostgreSQL refuses (beyond 15:59): the moment is compared in UTC.
+    far = api.get("/api/v1/employees/", {"updated_since": "0014-04-06T19:29:46.807+17:17"}, **writer)
+    assert far.status_code == 200, far.content
+    # An offset that moves the moment before year 1 cannot be a moment at all.
+    before_year_one = api.get("/api/v1/employees/", {"updated_since": "0001-01-01T00:00:00+01:00"}, **writer)
+    assert before_year_one.status_code == 400
+    assert before_year_one.json()["detail"].startswith("updated_since")
