@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from django.http import Http404
@@ -108,7 +108,13 @@ def profile_answer(code: str) -> Serialised | None:
 def profile_data(code: str) -> dict[str, Any]:
     profile = national.profile(code)
     assert profile is not None  # an official code
-    return asdict(profile)
+    return profile_dict(profile)
+
+
+def profile_dict(profile: national.Profile) -> dict[str, Any]:
+    """``asdict`` without its deep copy: the publications' figures are only read, to be serialised, and
+    copying them was most of the warm-up's time (23 of 27 s for 552 profiles)."""
+    return {f.name: getattr(profile, f.name) for f in fields(profile)}
 
 
 RENDERERS = [SerialisedJSONRenderer, BrowsableAPIRenderer]

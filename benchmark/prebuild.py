@@ -24,7 +24,7 @@ Disclosure is untouched: these are the same figures the pages built on demand, f
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +43,7 @@ KINDS = ("", wilayah.Kind.PROVINSI, wilayah.Kind.KABUPATEN, wilayah.Kind.KOTA)
 @dataclass(frozen=True)
 class Built:
     generation: int
+    started: float  # time.time() when the run read its generation
     years: int
     tables: int
     files: int
@@ -55,7 +56,7 @@ def languages() -> list[str]:
 
 
 def build() -> Built:
-    started = time.perf_counter()
+    started, wall = time.perf_counter(), time.time()
     before = get_urlconf()
     # The portal's links are the public site's (a request there would have routed to them).
     set_urlconf(getattr(settings, "PUBLIC_SCHEMA_URLCONF", None))
@@ -64,7 +65,7 @@ def build() -> Built:
             built = _build(stamp)
     finally:
         set_urlconf(before)
-    return Built(stamp, *built, time.perf_counter() - started)
+    return Built(stamp, wall, *built, time.perf_counter() - started)
 
 
 def _build(stamp: int) -> tuple[int, int, int, int]:
@@ -127,6 +128,8 @@ def _profiles(stamp: int) -> int:
         if official is not None:
             profile = national.profile_of(official, publications)
             values[national.cache_key("profile", official.code, stamp)] = profile
-            values[national.cache_key("api-profile", official.code, stamp)] = api.serialise(asdict(profile))
+            values[national.cache_key("api-profile", official.code, stamp)] = api.serialise(
+                api.profile_dict(profile)
+            )
     cache.set_many(values, national.CACHE_SECONDS)
     return len(values) // 2

@@ -3,7 +3,8 @@
 Everything here reads only the benchmark's own tables (protected figures), never a region's schema, and
 builds national and group figures from published cells alone: suppressed regions and hidden cells are left
 out, not derived (subtracting published cells from a total built with them would expose hidden ones).
-Results are cached per benchmark generation, so a publication or a withdrawal shows at once.
+Results are cached per benchmark generation: a withdrawal shows at once, a publication once the warm-up
+has built its pages (seconds; `generation`), the previous state's pages being served meanwhile.
 """
 
 from __future__ import annotations

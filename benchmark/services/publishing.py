@@ -168,10 +168,12 @@ def _as_published(row: Version) -> disclosure.ProtectedRelease:
     return disclosure.from_view(row.figures, value_range=(float(low), float(high)), nestings=nestings)
 
 
-def _bump() -> None:
+def _bump(*, at_once: bool = False) -> None:
     """Cached national figures are stale from here on; once the change commits, the warm-up task builds
-    the portal's pages of the new state (``generation.changed``, connected in ``benchmark.apps``)."""
-    generation.bump()
+    the portal's pages of the new state (``generation.changed``, connected in ``benchmark.apps``), and
+    viewers see the previous state's pages until then. ``at_once`` for a change of what may be shown
+    at all (a withdrawal, naming): the next request reads the new state even before it is built."""
+    generation.bump(at_once=at_once)
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def withdraw(region_code: str, round_key: str) -> bool:
         deleted, _ = Publication.objects.filter(region_code=region_code, round_key=round_key).delete()
         if deleted:
             Event.objects.create(region_code=region_code, round_key=round_key, action=Event.Action.WITHDRAWN)
-            _bump()
+            _bump(at_once=True)  # withdrawn figures are never shown again, not even while rebuilding
     return bool(deleted)
 
 
@@ -325,7 +327,7 @@ def set_naming(region_code: str, named: bool) -> Naming:
         raise PublishingError(f"unknown region code {region_code!r}")
     with transaction.atomic():
         naming, _ = Naming.objects.update_or_create(region_code=region_code, defaults={"named": named})
-        _bump()
+        _bump(at_once=True)  # whether a region is named shows at once
     return naming
 
 

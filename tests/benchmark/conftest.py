@@ -29,3 +29,13 @@ def publish_regions(
 @pytest.fixture
 def published(db: Any) -> Any:
     return publish_regions()
+
+
+@pytest.fixture
+def viewer(db: Any) -> Any:
+    """A national viewer's signed-in client on the public host."""
+    from accounts.roles import Role
+    from tests.accounts.test_access import signed_in
+    from tests.factories import make_user
+
+    return signed_in("localhost", make_user(None, Role.NATIONAL_VIEWER))

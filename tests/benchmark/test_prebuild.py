@@ -10,13 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from accounts.roles import Role
 from benchmark import api, prebuild, presentation, tasks
 from benchmark.models import Publication
 from benchmark.services import exporting, generation, national
-from tests.accounts.test_access import signed_in
 from tests.benchmark.conftest import INSTRUMENT, PEERS, publish_regions
-from tests.factories import make_user
 
 LINKED = (
     "/nasional/",
@@ -34,11 +31,6 @@ LINKED = (
     "/api/nasional/wilayah/?jenis=kota",
     "/api/nasional/wilayah/64.02/",
 )
-
-
-@pytest.fixture
-def viewer(db: Any) -> Client:
-    return signed_in("localhost", make_user(None, Role.NATIONAL_VIEWER))
 
 
 def built_nothing_on_request() -> Any:
