@@ -110,6 +110,11 @@ class Generation(models.Model):
     """A token renewed by every change to the benchmark, so cached national figures know they are stale."""
 
     value = models.PositiveBigIntegerField(default=0)
+    # The newest token whose pages the warm-up finished building, and when that run read it (time.time()):
+    # requests serve it while ``value`` is still being built, until ``warming_until`` (services.generation).
+    served = models.PositiveBigIntegerField(null=True, blank=True)
+    served_started = models.FloatField(null=True, blank=True)
+    warming_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.value)

@@ -14,7 +14,7 @@ renews the token and queues another run, so nothing built here is ever served fo
   join of them, done here for all regions and each kind in every order the page links, and each
   province's chart (the overview links them);
 * the downloads of the latest year, in every language;
-* every region's profile (one query for all of them);
+* every region's profile (one query for all of them) and its page in every language;
 * the API's JSON answers (``benchmark.api``) of the same: the summary and the ranked regions of every
   year for all regions and each kind, and every region's profile, serialised once.
 
@@ -131,5 +131,11 @@ def _profiles(stamp: int) -> int:
             values[national.cache_key("api-profile", official.code, stamp)] = api.serialise(
                 api.profile_dict(profile)
             )
+            for lang in languages():  # the page: the region's rank and percentiles move with any change
+                with translation.override(lang):
+                    key = national.cache_key(
+                        presentation.REGION_BODY, presentation.region_body_key(profile), stamp
+                    )
+                    values[key] = presentation.render_region_body(profile)
     cache.set_many(values, national.CACHE_SECONDS)
-    return len(values) // 2
+    return len(by_code)

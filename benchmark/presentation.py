@@ -13,7 +13,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from benchmark import coverage, segments
-from benchmark.services import national
+from benchmark.services import exporting, national
 from frontend import charts
 from tenants import wilayah
 
@@ -366,3 +366,60 @@ def portal_body(overview: national.Overview, query: str) -> SafeString:
         return _safe(render_to_string("benchmark/_portal_body.html", context))
 
     return national.cached("portal-body", f"{overview.filters.key()}|{query}|{lang}", build)
+
+
+def region_body(profile: national.Profile) -> SafeString:
+    """A region's profile page, rendered once per generation and language (the warm-up renders every
+    region's after each change: a publication moves every region's rank and percentiles); the page around
+    it is the viewer's own."""
+    return national.cached(REGION_BODY, region_body_key(profile), lambda: render_region_body(profile))
+
+
+REGION_BODY = "region-body"
+
+
+def region_body_key(profile: national.Profile) -> str:
+    return f"{profile.code}|{get_language() or 'id'}"
+
+
+def render_region_body(profile: national.Profile) -> SafeString:
+    return _safe(render_to_string(*_region_page(profile)))
+
+
+def _region_page(profile: national.Profile) -> tuple[str, dict[str, Any]]:
+    latest = profile.publications[0] if profile.publications else None
+    comparison = None
+    nat: national.Figure | None = None
+    query = ""
+    if latest is not None and not latest["suppressed"]:
+        filters = national.resolve(latest["scale"], latest["period"])
+        rows = national.regions(filters)
+        province_rows = [r for r in rows if r.province_code == profile.province_code]
+        nat = national.weighted("all", "all", rows)
+        query = exporting.query(filters)
+        comparison = {
+            "filters": filters,
+            "national": nat,
+            "province": national.weighted(profile.province_name, profile.province_code, province_rows),
+            "percentile": national.percentile(rows, profile.code),
+            "province_percentile": national.percentile(province_rows, profile.code),
+            "rank": next((r.rank for r in rows if r.code == profile.code), None),
+            "regions": len(rows),
+        }
+    context = {
+        "query": query,
+        "profile": profile,
+        "kind": kind_label(profile.kind),
+        "latest": latest,
+        "comparison": comparison,
+        "charts": profile_charts(latest, nat) if latest else {},
+        "trend": trend_chart(profile.publications),
+        "cells": cell_tables(latest["figures"]) if latest and not latest["suppressed"] else [],
+        "simulated": any(p["simulated"] for p in profile.publications),
+        "provisional": sum(
+            1 for p in profile.publications if (p["parameters"] or {}).get("status") != "calibrated"
+        ),
+        "calibrated": bool(profile.publications),
+        "coverage_rule": coverage.rule(),
+    }
+    return "benchmark/_region_body.html", context

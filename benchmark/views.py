@@ -85,39 +85,5 @@ def region_profile(request: HttpRequest, code: str) -> HttpResponse:
     profile = national.profile(code)
     if profile is None:
         raise Http404(_("No such region."))
-    latest = profile.publications[0] if profile.publications else None
-    comparison = None
-    nat: national.Figure | None = None
-    query = ""
-    if latest is not None and not latest["suppressed"]:
-        filters = national.resolve(latest["scale"], latest["period"])
-        rows = national.regions(filters)
-        province_rows = [r for r in rows if r.province_code == profile.province_code]
-        nat = national.weighted("all", "all", rows)
-        query = exporting.query(filters)
-        comparison = {
-            "filters": filters,
-            "national": nat,
-            "province": national.weighted(profile.province_name, profile.province_code, province_rows),
-            "percentile": national.percentile(rows, profile.code),
-            "province_percentile": national.percentile(province_rows, profile.code),
-            "rank": next((r.rank for r in rows if r.code == profile.code), None),
-            "regions": len(rows),
-        }
-    context = {
-        "query": query,
-        "profile": profile,
-        "kind": presentation.kind_label(profile.kind),
-        "latest": latest,
-        "comparison": comparison,
-        "charts": presentation.profile_charts(latest, nat) if latest else {},
-        "trend": presentation.trend_chart(profile.publications),
-        "cells": presentation.cell_tables(latest["figures"]) if latest and not latest["suppressed"] else [],
-        "simulated": any(p["simulated"] for p in profile.publications),
-        "provisional": sum(
-            1 for p in profile.publications if (p["parameters"] or {}).get("status") != "calibrated"
-        ),
-        "calibrated": bool(profile.publications),
-        "coverage_rule": coverage.rule(),
-    }
+    context = {"profile": profile, "body": presentation.region_body(profile)}
     return render(request, "benchmark/region.html", context)

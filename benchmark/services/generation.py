@@ -12,28 +12,29 @@ race harmless: figures read after it are at least as new as it, so a key never n
 
 Built, then switched (issue #20: no viewer pays for a publication). Building every page of a new state
 takes the warm-up task seconds at national scale (``benchmark.prebuild``); a viewer arriving meanwhile
-would build pages themselves. So a publication, once committed, marks its token *warming* for at most
-``WARMING_SECONDS``, and requests keep reading the last token whose pages the warm-up finished
-(``SERVED``, set by :func:`built`) until the new one is built: the portal shows the previous state for
-those seconds, from its prebuilt pages, and then the new one. Should the warm-up not come (no worker),
-the mark expires and requests read the new token, building what they ask for, as before. A change that
-must show at once (a withdrawal, a change of naming: what may be shown at all) is made with
+would build pages themselves. So a publication marks its token *warming* for at most ``WARMING_SECONDS``
+(in the same row and transaction), and requests keep reading the last token whose pages the warm-up
+finished (``served``, set by :func:`built`) until the new one is built: the portal shows the previous
+state for those seconds, from its prebuilt pages, and then the new one. Should the warm-up not come (no
+worker), the mark expires and requests read the new token, building what they ask for, as before. A
+change that must show at once (a withdrawal, a change of naming: what may be shown at all) is made with
 ``at_once=True``: it is never marked warming, so the next request reads it. Outside requests (tasks,
 commands, the warm-up itself) the token is always PostgreSQL's.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.dispatch import Signal
+from django.utils import timezone
 
 from benchmark.models import Generation
 
@@ -41,15 +42,8 @@ from benchmark.models import Generation
 # so that the services never import the tasks (dependencies point one way: tasks -> services).
 changed = Signal()
 
-logger = logging.getLogger(__name__)
 _pin = threading.local()  # .active: a request or a warm-up holds the token; .value: the token read; .viewer
-SERVED = "benchmark:served"  # the newest token whose pages the warm-up has finished building
 WARMING_SECONDS = 120  # how long requests keep the previous state while a change's pages are built
-SERVED_SECONDS = 7 * 24 * 3600
-
-
-def _warming(value: int) -> str:
-    return f"benchmark:warming:{value}"
 
 
 def _read() -> int:
@@ -57,17 +51,21 @@ def _read() -> int:
 
 
 def _read_for_viewer() -> int:
-    """The token a request serves: PostgreSQL's, or the last built one while PostgreSQL's is warming."""
-    value = _read()
-    try:
-        found = cache.get_many([SERVED, _warming(value)])
-    except Exception:  # the cache down: pages are built on demand anyway
-        logger.warning("could not read the served benchmark generation", exc_info=True)
-        return value
-    served = found.get(SERVED)
-    if served is not None and served[0] != value and found.get(_warming(value)):
-        return int(served[0])
-    return value
+    """The token a request serves: PostgreSQL's, or the last built one while PostgreSQL's is warming.
+    One query, as before: the three values live in the same row, so a restored or rolled-back database
+    never points requests at a state it does not hold."""
+    row = Generation.objects.filter(pk=1).values_list("value", "served", "warming_until").first()
+    if row is None:
+        return 0
+    value, served, warming_until = row
+    if (
+        served is not None
+        and served != value
+        and warming_until is not None
+        and warming_until > timezone.now()
+    ):
+        return int(served)
+    return int(value)
 
 
 def current() -> int:
@@ -81,21 +79,14 @@ def current() -> int:
 
 def bump(*, at_once: bool = False) -> None:
     """Renew the token. Once the change commits, the warm-up is told (``changed``); unless ``at_once``,
-    requests serve the previous state's built pages until the warm-up has built the new one."""
+    requests serve the previous state's built pages until the warm-up has built the new one (at most
+    ``WARMING_SECONDS``). The wait is written with the token, in the change's transaction."""
     value = secrets.randbits(62)
-    Generation.objects.update_or_create(pk=1, defaults={"value": value})
+    warming_until = None if at_once else timezone.now() + timedelta(seconds=WARMING_SECONDS)
+    Generation.objects.update_or_create(pk=1, defaults={"value": value, "warming_until": warming_until})
     if getattr(_pin, "active", False):
         _pin.value = None  # read again: the change may yet roll back
-    transaction.on_commit(lambda: _announce(value, at_once))
-
-
-def _announce(value: int, at_once: bool) -> None:
-    if not at_once:
-        try:
-            cache.set(_warming(value), 1, WARMING_SECONDS)
-        except Exception:  # then requests read the new token at once and build what they ask for
-            logger.warning("could not mark the benchmark generation as warming", exc_info=True)
-    changed.send(sender=Generation, value=value)
+    transaction.on_commit(lambda: changed.send(sender=Generation, value=value))
 
 
 def built(value: int, started: float) -> bool:
@@ -103,17 +94,15 @@ def built(value: int, started: float) -> bool:
     requests switch to it, unless a run that started later has already switched (two workers may finish
     out of order; a later start read a state at least as new). Whether it switched. During a long batch
     of publications the portal so moves on by whole built states, never waiting for the batch's end."""
-    served = cache.get(SERVED)
-    if served is not None and float(served[1]) > started:
-        return False
-    cache.set(SERVED, (value, started), SERVED_SECONDS)
-    cache.delete(_warming(value))
-    return True
+    later_served = Q(served_started__isnull=False) & Q(served_started__gt=started)
+    return bool(
+        Generation.objects.filter(pk=1).exclude(later_served).update(served=value, served_started=started)
+    )
 
 
 def abandon(value: int) -> None:
     """No warm-up will come for ``value`` (the broker refused it): requests read it now."""
-    cache.delete(_warming(value))
+    Generation.objects.filter(pk=1, value=value).update(warming_until=None)
 
 
 @contextmanager

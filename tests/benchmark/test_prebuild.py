@@ -75,8 +75,11 @@ def test_the_api_serves_the_json_it_would_have_rendered(published: Any, viewer: 
     assert viewer.get("/api/nasional/wilayah/99.99/").status_code == 404
 
 
-def test_the_first_page_after_a_publication_shows_the_new_figures(published: Any, viewer: Client) -> None:
-    tasks.warm_portal()
+def test_with_no_built_state_the_first_page_after_a_publication_builds_the_new_figures(
+    published: Any, viewer: Client
+) -> None:
+    """No warm-up has ever finished (no worker): nothing older is served, requests build the new state.
+    With one, the last built state is served until the new one is built (test_served_generation)."""
     for url in LINKED:
         viewer.get(url)  # every page cached for this state
     before = viewer.get("/api/nasional/wilayah/64.02/").json()["publications"]

@@ -4,15 +4,17 @@ without a warm-up the new state shows when the wait expires (``benchmark.service
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from benchmark import tasks
-from benchmark.models import Publication
+from benchmark.models import Generation, Publication
 from benchmark.services import generation, publishing
 from tests.benchmark.conftest import PEERS, publish_regions
 from tests.benchmark.test_prebuild import LINKED, built_nothing_on_request
@@ -86,7 +88,10 @@ def test_without_a_warm_up_the_new_state_shows_when_the_wait_ends(
     before = mean_of(viewer, "64.02")
     committed(lambda: publish_regions(("64.02",), years=(2025,), seed=78), django_capture_on_commit_callbacks)
     assert mean_of(viewer, "64.02") == before
-    cache.delete(f"benchmark:warming:{generation.current()}")  # WARMING_SECONDS have passed, no worker
+    later = timezone.now() + timedelta(seconds=generation.WARMING_SECONDS + 1)
+    with mock.patch.object(timezone, "now", return_value=later):  # the wait is over and no worker came
+        assert mean_of(viewer, "64.02") == Publication.objects.get(region_code="64.02", period=2025).mean
+    Generation.objects.update(warming_until=None)
     assert mean_of(viewer, "64.02") == Publication.objects.get(region_code="64.02", period=2025).mean
 
 
@@ -106,9 +111,9 @@ def test_a_broker_that_refuses_the_warm_up_leaves_nobody_waiting(
 
 
 def test_a_run_that_started_earlier_never_switches_back(db: Any) -> None:
-    cache.delete(generation.SERVED)
+    Generation.objects.update_or_create(pk=1, defaults={"value": 333})
     assert generation.built(222, started=200.0)
     assert not generation.built(111, started=100.0)  # an older run finishing late
-    assert cache.get(generation.SERVED)[0] == 222
+    assert Generation.objects.get(pk=1).served == 222
     assert generation.built(333, started=300.0)
-    assert cache.get(generation.SERVED)[0] == 333
+    assert Generation.objects.get(pk=1).served == 333

@@ -557,7 +557,7 @@ def measure_portal(args: argparse.Namespace, plan: list[Any], instrument: str) -
                 http.one(cold[path], region)
         print(f"   cold, after {next(republish)} more publishes: {time.perf_counter() - started:.0f} s")
         print(f"   warm-up task after each publication: {dist(warmups, 's')}")
-        return Portal(warm, busy, cold, herd, listed, warmups, during)
+        return Portal(warm, busy, cold, herd, listed, warmups=warmups, during=during)
     finally:
         server.terminate()
         server.wait(timeout=30)
