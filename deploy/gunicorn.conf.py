@@ -22,9 +22,10 @@ from typing import Any
 
 bind = "0.0.0.0:8000"
 # The worker model, chosen by measurement on 2 cores (docs/testday-performance.md, tests/perf/bench_kukar.py):
-# sync workers, two per core and one (5 on 2 cores); see the figures there for threads and ASGI.
+# sync workers, one per core and one (3 on 2 cores: more saves per second than 2, 4 or 5, or than
+# threads; ASGI workers far behind); see the figures there.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
-workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1) + 1)))
+workers = int(os.environ.get("WEB_CONCURRENCY", str((os.cpu_count() or 1) + 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 60
 graceful_timeout = 30

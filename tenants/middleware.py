@@ -32,16 +32,17 @@ from tenants.schemas import current_schema, use_public_schema
 
 logger = logging.getLogger(__name__)
 
-# The test-taking API's regions by host name, kept in this process for ``REGION_CACHE_SECONDS``
-# (default 5). The look-up costs three round trips to PostgreSQL (health check, search_path, the domain
-# and region row), most of a no-database request's time and a third of an answer save's
-# (docs/testday-performance.md). Only the API under ``/tes/api/`` uses it: its views read the region's
-# schema, time zone and status, never what a page shows (names, approval, billing), so a change saved
-# elsewhere reaches them within the TTL (a suspension within seconds) and no page shows a stale region.
-# A change saved in this process clears it at once. Each request gets its own copy. The region API
+# The test taker's regions by host name, kept in this process for ``REGION_CACHE_SECONDS`` (default 5).
+# The look-up costs three round trips to PostgreSQL (health check, search_path, the domain and region
+# row), most of a no-database request's time and a third of an answer save's, and a sixth of each step
+# of a start storm (docs/testday-performance.md). Only the taker's paths under ``/tes/`` use it: their
+# views read the region's schema, time zone and status and show its name; a change saved elsewhere
+# reaches them within the TTL (a suspension within seconds, a new name on the next test page), while
+# the admin's and the operator's pages, which show what was just changed, always read it afresh. A
+# change saved in this process clears it at once. Each request gets its own copy. The region API
 # (``/api/v1/``) is served the same way: its keys are still checked in the region's own schema on every
 # request, so the cache never lets one region's key reach another.
-CACHED_PATHS = ("/tes/api/", "/api/v1/")
+CACHED_PATHS = ("/tes/", "/api/v1/")
 _regions: dict[str, tuple[float, Any]] = {}
 
 

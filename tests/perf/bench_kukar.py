@@ -279,8 +279,11 @@ async def run(takers: list[Taker], args: argparse.Namespace, database: str) -> N
             print(f"  +{time.perf_counter() - wall0:.0f} s: {done}, errors {errors or 0}", flush=True)
 
     reporter = asyncio.create_task(progress())
+    before = cpu_seconds()
     await asyncio.gather(*(arrive(client, t, random.random() * args.arrival_seconds, args) for t in takers))
     reporter.cancel()
+    requests = sum(len(stats[name]) for name in ("page", "sign-in", "start", "state", "save"))
+    print(f"  whole run: {cpu_split(before, cpu_seconds(), requests)}")
     wall = time.perf_counter() - wall0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     load_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
@@ -332,7 +335,10 @@ def main() -> None:
     parser.add_argument("--arrival-seconds", type=float, default=300)
     parser.add_argument("--pace", type=float, nargs=2, default=(20.0, 60.0), metavar=("MIN", "MAX"))
     parser.add_argument("--worker-class", choices=("sync", "gthread", "uvicorn"), default="sync")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "4")))
+    # deploy/gunicorn.conf.py's default: one per core and one.
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) + 1))
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--ratio-seconds", type=float, default=10)

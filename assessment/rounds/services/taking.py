@@ -56,6 +56,7 @@ from django.utils.translation import gettext as _
 from assessment.instrument.assembly import Candidate, personalise
 from assessment.instrument.models import Item
 from assessment.rounds.models import Attempt, Participant, Round, Session
+from assessment.rounds.services import bank_items
 from assessment.rounds.services.audit import record
 from assessment.rounds.services.sessions import current_session, next_session
 from assessment.scoring.responses import shape_problem
@@ -74,9 +75,7 @@ class TakingError(ValueError):
 
 def _form_items(round_: Round, codes: Sequence[str] | None = None) -> dict[str, Item]:
     """The round's items by code: those of ``codes``, or of every form of the round."""
-    wanted = round_.form_items if codes is None else codes
-    items = Item.objects.filter(bank_id=round_.bank_id, code__in=wanted).select_related("competence")
-    return {item.code: item for item in items}
+    return bank_items.form_items(round_.bank_id, round_.form_items if codes is None else codes)
 
 
 # The session running now takes the next start: its counter goes up by one and says which parallel
