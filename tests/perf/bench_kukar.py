@@ -270,14 +270,22 @@ async def run(takers: list[Taker], args: argparse.Namespace, database: str) -> N
     cpu0, wall0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
 
     async def progress() -> None:  # a long run shows how it goes (and a stopped one what it reached)
+        seen = dict.fromkeys(STEPS, 0)
         while True:
             await asyncio.sleep(60)
             done = ", ".join(
-                f"{name} {len(stats[name])} p99 {base.pct(stats[name], 99) * 1000:.0f} ms"
+                f"{name} {len(stats[name])} p99 {base.pct(stats[name], 99) * 1000:.0f} ms "
+                f"(last minute {base.pct(stats[name][seen[name] :], 99) * 1000:.0f})"
                 for name in ("sign-in", "start", "save")
             )
+            seen = {name: len(values) for name, values in stats.items()}
             print(f"  +{time.perf_counter() - wall0:.0f} s: {done}, errors {errors or 0}", flush=True)
 
+    # Saves answered while takers still arrive (and one pace after) against those after: the start
+    # storm and the steady test apart.
+    storm_end = args.arrival_seconds + args.pace[1]
+    split: dict[str, int] = {}
+    asyncio.get_running_loop().call_later(storm_end, lambda: split.setdefault("save", len(stats["save"])))
     reporter = asyncio.create_task(progress())
     before = cpu_seconds()
     await asyncio.gather(*(arrive(client, t, random.random() * args.arrival_seconds, args) for t in takers))
@@ -294,6 +302,12 @@ async def run(takers: list[Taker], args: argparse.Namespace, database: str) -> N
     for name in ("page", "sign-in", "start", "state"):
         print(report(name) + "   (target p99 < 500 ms)")
     print(report("save", wall) + "   (target p99 < 250 ms)")
+    at = split.get("save", len(stats["save"]))
+    for label, values in ((f"first {storm_end:.0f} s", stats["save"][:at]), ("after", stats["save"][at:])):
+        print(
+            f"    saves {label:<12} n={len(values):>7} p50={base.pct(values, 50) * 1000:7.1f} "
+            f"p95={base.pct(values, 95) * 1000:7.1f} p99={base.pct(values, 99) * 1000:7.1f} ms"
+        )
     acked, lost, duplicates = verify(database, takers)
     print(f"  acknowledged answers = {acked}, lost = {lost}, stored twice = {duplicates}")
     print(
