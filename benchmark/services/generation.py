@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -82,11 +83,24 @@ def bump(*, at_once: bool = False) -> None:
     requests serve the previous state's built pages until the warm-up has built the new one (at most
     ``WARMING_SECONDS``). The wait is written with the token, in the change's transaction."""
     value = secrets.randbits(62)
-    warming_until = None if at_once else timezone.now() + timedelta(seconds=WARMING_SECONDS)
-    Generation.objects.update_or_create(pk=1, defaults={"value": value, "warming_until": warming_until})
+    defaults: dict[str, Any] = {"value": value}
+    if at_once:
+        # Every state built before this change may show what it removed: none is served again, not even
+        # while a later publication is being built, and no warm-up that started before it commits may
+        # switch to its own (older) state (``built``).
+        defaults.update(warming_until=None, served=None, served_started=time.time())
+    else:
+        defaults["warming_until"] = timezone.now() + timedelta(seconds=WARMING_SECONDS)
+    Generation.objects.update_or_create(pk=1, defaults=defaults)
     if getattr(_pin, "active", False):
         _pin.value = None  # read again: the change may yet roll back
-    transaction.on_commit(lambda: changed.send(sender=Generation, value=value))
+    transaction.on_commit(lambda: _committed(value, at_once))
+
+
+def _committed(value: int, at_once: bool) -> None:
+    if at_once:  # a warm-up that started between the change and its commit read the state before it
+        Generation.objects.filter(pk=1).update(served=None, served_started=time.time())
+    changed.send(sender=Generation, value=value)
 
 
 def built(value: int, started: float) -> bool:

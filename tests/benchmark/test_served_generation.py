@@ -71,6 +71,20 @@ def test_a_withdrawal_shows_at_once(
     assert viewer.get("/api/nasional/wilayah/").json()["count"] == len(PEERS) - 1
 
 
+def test_a_withdrawn_round_never_comes_back_while_a_later_publication_is_built(
+    published: Any, viewer: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    tasks.warm_portal()  # the built state still holds 64.02's figures
+    key = Publication.objects.get(region_code="64.02", period=2025).round_key
+    committed(lambda: publishing.withdraw("64.02", key), django_capture_on_commit_callbacks)
+    other = next(code for code in PEERS if code != "64.02")
+    committed(lambda: publish_regions((other,), years=(2025,), seed=80), django_capture_on_commit_callbacks)
+    assert mean_of(viewer, "64.02") is None  # not the older built state, which still had it
+    assert not generation.built(111, started=0.0)  # a run from before the withdrawal never switches
+    tasks.warm_portal()
+    assert mean_of(viewer, "64.02") is None
+
+
 def test_a_naming_change_shows_at_once(
     published: Any, viewer: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
