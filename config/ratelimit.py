@@ -180,15 +180,20 @@ def failure_refusal(request: HttpRequest, action: str, subject: str, limits: Fai
     Asked before the secret is checked, so a refused client learns nothing about it.
     """
     pair, client, overall = failure_names(action, subject, client_ip(request))
-    if (wait := peek(client, limits.per_client)) is not None:
-        return Refusal("client", wait)
-    if (wait := peek(pair, limits.per_client_subject)) is not None:
-        return Refusal("client_subject", wait)
+    counts = _counts(pair, client, overall)  # one round trip: every sign-in of a start storm asks
+    if counts[client] >= limits.per_client.count:
+        return Refusal("client", _seconds_left(client, limits.per_client))
+    if counts[pair] >= limits.per_client_subject.count:
+        return Refusal("client_subject", _seconds_left(pair, limits.per_client_subject))
     # Past the subject's ceiling a client keeps one try per window: the owner's first right try passes.
-    tried = peek(pair, Rate(1, limits.per_client_subject.seconds)) is not None
-    if tried and peek(overall, limits.per_subject) is not None:
+    if counts[pair] >= 1 and counts[overall] >= limits.per_subject.count:
         return Refusal("subject", _seconds_left(pair, limits.per_client_subject))
     return None
+
+
+def _counts(*names: str) -> dict[str, int]:
+    found = cache.get_many([f"{PREFIX}:{name}" for name in names])
+    return {name: int(found.get(f"{PREFIX}:{name}") or 0) for name in names}
 
 
 def count_failure(request: HttpRequest, action: str, subject: str, limits: FailureLimits) -> None:

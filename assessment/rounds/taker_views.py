@@ -244,23 +244,24 @@ def taker_start(request: HttpRequest) -> HttpResponse:
         return redirect("taker_login")
     if participant.round.state != Round.State.OPEN:
         return redirect("my_result")
+    _forget_idle(request)
+    error = ""
+    if request.method == "POST" and request.POST.get("consent"):
+        # Straight to the start, which resumes an attempt already made (and ends an overdue one): the
+        # page's facts are read only when the page is shown, not on every start of a storm.
+        try:
+            attempt = taking.start(participant)
+        except taking.TakingError as exc:
+            error = str(exc)
+        else:
+            return redirect("taker_done" if attempt.state == Attempt.State.SUBMITTED else "taker_test")
     facts = taking.start_facts(participant)
     if facts.attempt is not None and facts.attempt.state == Attempt.State.SUBMITTED:
         return redirect("taker_done")
-    _forget_idle(request)
-    error = ""
-    if request.method == "POST":
+    if request.method == "POST" and not error:
         if facts.resuming:
             return redirect("taker_test")
-        if not request.POST.get("consent"):
-            error = _("Please confirm that you have read the instructions.")
-        else:
-            try:
-                taking.start(participant)
-            except taking.TakingError as exc:
-                error = str(exc)
-            else:
-                return redirect("taker_test")
+        error = _("Please confirm that you have read the instructions.")
     context = {
         "participant": participant,
         "round": participant.round,
@@ -306,11 +307,17 @@ def taker_done(request: HttpRequest) -> HttpResponse:
 
 
 def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
-    participant = signed_in_participant(request)
-    if participant is None:
+    """The session's attempt with its participant and round, in one query; the session ends (401) once
+    the participant's code was revoked, as with ``signed_in_participant``."""
+    pk = request.session.get(SESSION_KEY)
+    if pk is None:
         return _session_ended()
-    attempt = Attempt.objects.filter(participant=participant).select_related("participant__round").first()
+    attempt = Attempt.objects.filter(participant_id=pk).select_related("participant__round").first()
     if attempt is None:
+        signed_in_participant(request)  # signs a revoked code out; a taker who never started stays in
+        return _session_ended()
+    if attempt.participant.code_version != session_code_version(request):
+        sign_out_taker(request)
         return _session_ended()
     return attempt
 

@@ -84,6 +84,9 @@ def drop_schema(name: str) -> None:
 def clone_template(target: str) -> None:
     """Copy the template's tables, indexes and data (its migration records) into a new schema."""
     CloneSchema().clone_schema(template_schema(), target, "DATA", set_connection=True)
+    # The clone function sets search_path itself while it works: the next statement sets ours again
+    # rather than trusting the one remembered (TENANT_LIMIT_SET_CALLS).
+    connection.set_schema_to_public()
 
 
 def discard_stale_spares() -> int:

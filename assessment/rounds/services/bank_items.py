@@ -18,15 +18,19 @@ from datetime import datetime
 
 from django.db import connection
 
-from assessment.instrument.models import Item, ItemBank
+from assessment.instrument.models import Item
 
 BANKS_KEPT = 8  # banks in use at once on one platform: the current version, the previous one and a few
 _kept: dict[tuple[str, int, datetime], dict[str, Item]] = {}
+_LOCKED_AT = "SELECT locked_at FROM instrument_itembank WHERE id = %s"  # ItemBank's table
 
 
 def form_items(bank_id: int, codes: Sequence[str]) -> dict[str, Item]:
     """The items of ``codes`` in the bank, by code (codes the bank does not hold are left out)."""
-    locked_at = ItemBank.objects.filter(pk=bank_id).values_list("locked_at", flat=True).first()
+    with connection.cursor() as cursor:  # asked on every start and test load: no ORM compile for it
+        cursor.execute(_LOCKED_AT, [bank_id])
+        row = cursor.fetchone()
+    locked_at = row[0] if row is not None else None
     if locked_at is None:
         return _read(bank_id, codes)
     key = (str(getattr(connection, "schema_name", "public")), bank_id, locked_at)

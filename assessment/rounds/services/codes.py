@@ -60,7 +60,7 @@ def check_login(nip: str, code: str) -> Participant | None:
         | Q(round__state=Round.State.CLOSED, round__result_timing=Round.ResultTiming.IMMEDIATE),
         employee__nip=nip,
         employee__is_active=True,
-    ).select_related("round")
+    )  # the round is not loaded: signing in needs only the participant (a start storm's every sign-in)
     for participant in candidates:
         if hmac.compare_digest(code_for(participant), typed):
             audit_trail.taker_signed_in(participant)  # the employee by id: never the NIP or the code

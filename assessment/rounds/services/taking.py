@@ -89,6 +89,12 @@ RETURNING id, starts
 """
 
 
+# Whether a session runs now (current_session's question, without building the ORM query per start).
+_SESSION_NOW = (
+    "SELECT 1 FROM rounds_session WHERE round_id = %s AND starts_at <= %s AND ends_at >= %s LIMIT 1"
+)
+
+
 def assigned_form(round_seed: str, session: object, ordinal: int, count: int) -> int:
     """The parallel form (0-based) of the ``ordinal``-th start (1-based) in a session: round the circle
     of forms from a starting form drawn from the round's seed and the session, so every session gives
@@ -103,9 +109,10 @@ def assigned_form(round_seed: str, session: object, ordinal: int, count: int) ->
 def _next_form(round_: Round, now: datetime) -> int | None:
     """The form of a start now (None: no session runs). With one form this is the plain session look-up
     (no row is written); with several, the session's counter is taken in the same statement."""
-    if len(round_.forms) <= 1:
-        return None if current_session(round_, now) is None else 0
     with connection.cursor() as cursor:
+        if len(round_.forms) <= 1:
+            cursor.execute(_SESSION_NOW, [round_.pk, now, now])
+            return None if cursor.fetchone() is None else 0
         cursor.execute(_NEXT_START, [round_.pk, now, now])
         row = cursor.fetchone()
     if row is None:
