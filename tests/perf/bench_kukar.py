@@ -375,7 +375,20 @@ def main() -> None:
             check=True,
         )
         info = json.loads(seeded.stdout.strip().splitlines()[-1])
-        server_env = {**env, "DATABASE_URL": info["database"], "REDIS_URL": info["redis"]}
+        # Static files collected, as every deployment does (deploy/README.md): without a manifest each
+        # {% static %} of a page looks for the file on disk.
+        server_env = {
+            **env,
+            "DATABASE_URL": info["database"],
+            "REDIS_URL": info["redis"],
+            "STATIC_ROOT": str(DATA / "static"),
+        }
+        subprocess.run(
+            [python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            env=server_env,
+            cwd=ROOT,
+            check=True,
+        )
         subprocess.run([python, "-c", RESET], env=server_env, cwd=ROOT, check=True)
         takers = [Taker(nip, code) for nip, code in info["takers"]][: args.takers]
         server = subprocess.Popen(server_command(args), env=server_env, cwd=ROOT)
