@@ -9,6 +9,7 @@ from audit import views as audit
 from frontend import views as frontend
 
 urlpatterns = [
+    path("tes/", include("assessment.rounds.taker_urls")),  # first: the test day's requests
     path("", frontend.region_dashboard, name="home"),
     path("masuk/token/<str:token>/", accounts.login_token, name="login_token"),
     path("pengguna/", user_views.users, name="users"),

@@ -98,11 +98,13 @@ def _no_region_cached_between_tests() -> Iterator[None]:
     """The per-process region cache of the test and region APIs (tenants.middleware) would keep a
     region as one test left it (suspended, say) after its rows were rolled back."""
     yield
+    from assessment.rounds import sign_in_page
     from assessment.rounds.services import bank_items
     from tenants.middleware import forget_regions
 
     forget_regions()
     bank_items.forget()  # a locked bank's items, likewise
+    sign_in_page.forget()  # and the sign-in page rendered for a region as one test left it
 
 
 @pytest.fixture(autouse=True)

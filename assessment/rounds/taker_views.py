@@ -45,6 +45,7 @@ from accounts.access import access
 from assessment.people.nip import NipError, normalise_nip
 from assessment.privacy.services import policy
 from assessment.results.services import immediate
+from assessment.rounds import sign_in_page
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 from config import ratelimit
@@ -221,7 +222,9 @@ def taker_login(request: HttpRequest) -> HttpResponse:
         "signed_out": request.GET.get("keluar", "") if request.method == "GET" else "",
         "idle_minutes": RESULT_IDLE_SECONDS // 60,
     }
-    return render(request, "rounds/taker_login.html", context, status=400 if error else 200)
+    if sign_in_page.cacheable(request):
+        return sign_in_page.response(request, context)
+    return render(request, sign_in_page.TEMPLATE, context, status=400 if error else 200)
 
 
 @access(public=True)

@@ -119,7 +119,17 @@ class Taker:
 
 class Client:
     """Requests for all takers over ``rawhttp`` (a new connection each; cookies kept per taker by hand,
-    as browsers would). Not aiohttp: it cost this generator twice the CPU per request (rawhttp)."""
+    as browsers would). Not aiohttp: it cost this generator twice the CPU per request (rawhttp).
+
+    At most ``CONNECTIONS`` requests are open at once, as before with aiohttp's connector and as a
+    proxy in front of the workers would hold the rest: thousands of connections queued in the kernel
+    overflow the listen queue, and a request whose handshake was dropped there waits for TCP's
+    retransmission (seconds) while a worker blocks reading it."""
+
+    CONNECTIONS = 512
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(self.CONNECTIONS)
 
     async def call(
         self,
@@ -145,7 +155,8 @@ class Client:
                 sent["X-CSRFToken"] = taker.cookies["csrftoken"]
         while True:
             started = time.perf_counter()
-            response = await rawhttp.request("127.0.0.1", PORT, method, path, sent, body)
+            async with self.slots:
+                response = await rawhttp.request("127.0.0.1", PORT, method, path, sent, body)
             status = response.status
             if taker is not None:
                 taker.cookies.update(response.cookies())
