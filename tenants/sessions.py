@@ -23,7 +23,7 @@ from tenants.readonly import writes_allowed
 
 class SessionStore(cached_db.SessionStore):
     def cycle_key(self) -> None:
-        self._get_session()  # loads it: a key from the cookie that the store does not hold is dropped
+        self.keys()  # loads it: a key from the cookie that the store does not hold is dropped
         if self.session_key is None:
             return  # nothing stored yet: the save after the view makes a new key
         super().cycle_key()

@@ -86,7 +86,7 @@ def clone_template(target: str) -> None:
     CloneSchema().clone_schema(template_schema(), target, "DATA", set_connection=True)
     # The clone function sets search_path itself while it works: the next statement sets ours again
     # rather than trusting the one remembered (TENANT_LIMIT_SET_CALLS).
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def discard_stale_spares() -> int:
