@@ -77,7 +77,10 @@ def cpu_seconds() -> dict[str, float]:
             continue  # gone meanwhile
         comm = raw[raw.index("(") + 1 : raw.rindex(")")]
         fields = raw[raw.rindex(")") + 2 :].split()
-        pid, ppid, ticks = int(entry.name), int(fields[1]), int(fields[11]) + int(fields[12])
+        # Own time and that of children already reaped: PostgreSQL backends end when a worker's
+        # connection reaches CONN_MAX_AGE, and their CPU is then only in the postmaster's.
+        pid, ppid = int(entry.name), int(fields[1])
+        ticks = sum(int(value) for value in fields[11:15])
         if SERVER_PID and SERVER_PID in (pid, ppid):
             group = "web"
         elif comm.startswith("postgres"):
