@@ -15,5 +15,10 @@ def use_public_schema() -> None:
     _tenant_connection().set_schema_to_public()
 
 
+def forget_search_path() -> None:
+    """After code that set the search_path itself: the next statement sends the selected one again."""
+    _tenant_connection().forget_search_path()
+
+
 def _tenant_connection() -> Any:
     return _connection

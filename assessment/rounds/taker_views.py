@@ -34,6 +34,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,9 +47,10 @@ from assessment.people.nip import NipError, normalise_nip
 from assessment.privacy.services import policy
 from assessment.results.services import immediate
 from assessment.rounds import sign_in_page
-from assessment.rounds.models import Attempt, Participant, Round
+from assessment.rounds.models import Answer, Attempt, Participant, Round
 from assessment.rounds.services import codes, taking
 from config import ratelimit
+from config.compiled_query import CompiledQuery
 from config.observability import metrics
 
 SESSION_KEY = "ikd_taker"
@@ -129,12 +131,30 @@ def sign_out_taker(request: HttpRequest) -> None:
     request.session.pop(VERSION_KEY, None)
 
 
+# The taker's two hot queries, compiled once per process (config.compiled_query): the session's
+# participant with what the taker's pages use, and the test API's attempt.
+_SIGNED_IN: CompiledQuery[Participant] = CompiledQuery(
+    lambda pk: Participant.objects.select_related("round__bank", "employee", "attempt").filter(pk=pk)[:1],
+    marker=-2_020_012,
+)
+_API_ATTEMPT: CompiledQuery[Attempt] = CompiledQuery(
+    lambda pk: (
+        Attempt.objects.filter(participant_id=pk)
+        .select_related("participant__round__bank")
+        .annotate(has_answers=Exists(Answer.objects.filter(attempt=OuterRef("pk"))))[:1]
+    ),
+    marker=-2_020_012,
+)
+
+
 def signed_in_participant(request: HttpRequest) -> Participant | None:
-    """The session's participant; None (and the session forgets them) once their code was revoked."""
+    """The session's participant; None (and the session forgets them) once their code was revoked.
+    Loaded with what the taker's pages use, in one query: the round and its bank (the bank's lock time
+    spares the items' look-up a query), the employee and the attempt (``taking.attempt_of``)."""
     pk = request.session.get(SESSION_KEY)
     if pk is None:
         return None
-    participant = Participant.objects.select_related("round", "employee").filter(pk=pk).first()
+    participant = _SIGNED_IN.first(int(pk))
     if participant is None or participant.code_version != session_code_version(request):
         sign_out_taker(request)
         return None
@@ -282,7 +302,7 @@ def taker_test(request: HttpRequest) -> HttpResponse:
     participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
-    attempt = Attempt.objects.filter(participant=participant).first()
+    attempt = taking.attempt_of(participant)
     if attempt is None:
         return redirect("taker_start")
     _forget_idle(request)
@@ -296,7 +316,7 @@ def taker_done(request: HttpRequest) -> HttpResponse:
     participant = signed_in_participant(request)
     if participant is None:
         return redirect("taker_login")
-    attempt = Attempt.objects.filter(participant=participant).first()
+    attempt = taking.attempt_of(participant)
     submitted = attempt is not None and attempt.state == Attempt.State.SUBMITTED
     if submitted and idle_expired(request):
         return redirect(f"{reverse('taker_login')}?keluar={SIGNED_OUT_IDLE}")
@@ -310,12 +330,13 @@ def taker_done(request: HttpRequest) -> HttpResponse:
 
 
 def _api_attempt(request: HttpRequest) -> Attempt | JsonResponse:
-    """The session's attempt with its participant and round, in one query; the session ends (401) once
-    the participant's code was revoked, as with ``signed_in_participant``."""
+    """The session's attempt with its participant, round and bank, and whether it has answers, in one
+    query; the session ends (401) once the participant's code was revoked, as with
+    ``signed_in_participant``."""
     pk = request.session.get(SESSION_KEY)
     if pk is None:
         return _session_ended()
-    attempt = Attempt.objects.filter(participant_id=pk).select_related("participant__round").first()
+    attempt = _API_ATTEMPT.first(int(pk))
     if attempt is None:
         signed_in_participant(request)  # signs a revoked code out; a taker who never started stays in
         return _session_ended()

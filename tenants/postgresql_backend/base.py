@@ -18,6 +18,16 @@ server session in line before the next transaction begins:
 
 The statements go through the raw driver cursor, so they do not show in Django's query log or in
 query-count assertions (the search_path SET of django-tenants does).
+
+The search_path is kept the same way. django-tenants (``TENANT_LIMIT_SET_CALLS``) sends ``SET
+search_path`` once per region selection, and every request selects its region again, so a worker on a
+persistent connection sent the same SET at the start of every request: a start storm's arrival paid
+three of them. This wrapper remembers the path the server session last got (``_search_path_applied``)
+and lets a selection of the same path reuse it. The memory is dropped whenever PostgreSQL may have
+undone or replaced it: a new or closed connection, a rollback, a rollback to a savepoint (each undoes a
+SET made inside), a failed SET, and code that sets the path itself (``forget_search_path``: the
+clone function of provisioning). PgBouncer in session mode, the only mode the deployment allows, keeps
+one server session per client connection, so what the session got is what it has.
 """
 
 from __future__ import annotations
@@ -33,6 +43,8 @@ _NOTHING_PENDING = object()
 
 
 class DatabaseWrapper(tenants_base.DatabaseWrapper):
+    search_path_set_schemas: list[str] | None  # django-tenants': what it last set (None: set again)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Set before super().__init__, which already selects the public schema through set_tenant.
         self.tenant_read_only = False
@@ -41,6 +53,8 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._read_only_applied: bool = False
         # The value before a SET made inside the open transaction (restored if it rolls back).
         self._read_only_before_transaction: object = _NOTHING_PENDING
+        # The search_path this server session last got from us (None: not known).
+        self._search_path_applied: list[str] | None = None
         super().__init__(*args, **kwargs)
 
     # --- which state is wanted ---
@@ -62,6 +76,28 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
             yield
         finally:
             self.read_only_exemptions -= 1
+
+    # --- the search_path: one SET while the path stays the same ---
+
+    def _handle_search_path(self, cursor: Any = None) -> None:
+        applied = self._search_path_applied
+        if (
+            applied is not None
+            and not self._setting_search_path
+            and self.search_path_set_schemas is None
+            and self._get_cursor_search_paths() == applied
+        ):
+            self.search_path_set_schemas = applied  # the session has it already: no SET
+            return
+        super()._handle_search_path(cursor)
+        if not self._setting_search_path:
+            # What the SET left: the path on success, None when it failed.
+            self._search_path_applied = self.search_path_set_schemas
+
+    def forget_search_path(self) -> None:
+        """Something set the search_path behind this wrapper's back: send ours before the next statement."""
+        self._search_path_applied = None
+        self.search_path_set_schemas = None
 
     # --- bringing the session in line ---
 
@@ -97,6 +133,7 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
 
     def connect(self) -> None:
         super().connect()
+        self._search_path_applied = None
         self._read_only_applied = False
         self._read_only_before_transaction = _NOTHING_PENDING
 
@@ -105,7 +142,18 @@ class DatabaseWrapper(tenants_base.DatabaseWrapper):
         self._read_only_before_transaction = _NOTHING_PENDING
         return result
 
+    def close(self) -> None:
+        self._search_path_applied = None
+        super().close()
+
+    def savepoint_rollback(self, sid: str) -> None:
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self._search_path_applied = None  # as a rollback, for a SET after the savepoint
+
     def _rollback(self) -> Any:
+        self._search_path_applied = None  # a SET inside the transaction is undone with it
         try:
             return super()._rollback()
         finally:

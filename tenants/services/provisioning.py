@@ -29,7 +29,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from tenants.models import SpareSchema
-from tenants.schemas import use_public_schema
+from tenants.schemas import forget_search_path, use_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,9 @@ def clone_template(target: str) -> None:
     """Copy the template's tables, indexes and data (its migration records) into a new schema."""
     CloneSchema().clone_schema(template_schema(), target, "DATA", set_connection=True)
     # The clone function sets search_path itself while it works: the next statement sets ours again
-    # rather than trusting the one remembered (TENANT_LIMIT_SET_CALLS).
+    # rather than trusting the one remembered (TENANT_LIMIT_SET_CALLS, tenants.postgresql_backend).
     use_public_schema()
+    forget_search_path()
 
 
 def discard_stale_spares() -> int:

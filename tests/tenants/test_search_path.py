@@ -69,6 +69,39 @@ def test_one_set_per_region_selection(marked: tuple[Any, Any]) -> None:
     assert len(sets) == 1, sets
 
 
+def test_the_same_region_selected_again_sends_no_set(marked: tuple[Any, Any]) -> None:
+    """Each request selects its region again; a worker's connection that has the path keeps it."""
+    region_a, region_b = marked
+    connection.set_tenant(region_a)
+    assert marks() == {MARK_A}
+    connection.set_schema_to_public()  # what the region middleware does first on every request
+    connection.set_tenant(region_a)
+    with CaptureQueriesContext(connection) as queries:
+        assert marks() == {MARK_A}
+    assert not [q["sql"] for q in queries if q["sql"].startswith("SET search_path")]
+    connection.set_tenant(region_b)
+    with CaptureQueriesContext(connection) as queries:
+        assert marks() == {MARK_B}
+    assert len([q for q in queries if q["sql"].startswith("SET search_path")]) == 1
+
+
+def test_a_savepoint_rolled_back_before_the_same_region_again(marked: tuple[Any, Any]) -> None:
+    """The path is remembered only while PostgreSQL keeps it: after a rollback to a savepoint made
+    before a switch, the region selected again is set again, not trusted."""
+    region_a, region_b = marked
+    connection.set_tenant(region_b)
+    assert marks() == {MARK_B}
+
+    def switch_to_a() -> None:
+        connection.set_tenant(region_a)
+        assert marks() == {MARK_A}
+
+    rolled_back_savepoint(switch_to_a)  # PostgreSQL is on B again
+    connection.set_tenant(region_a)
+    assert marks() == {MARK_A}
+    assert region_a.schema_name in server_search_path()
+
+
 def test_a_savepoint_rolled_back_after_a_switch_reads_the_right_region(marked: tuple[Any, Any]) -> None:
     region_a, region_b = marked
     connection.set_tenant(region_a)

@@ -6,15 +6,17 @@ requests (docs/testday-performance.md), 10,303 times each for one Kukar. A bank 
 locked (``ItemBank.locked_at``) and its items can no longer change, so a process keeps every item of a
 locked bank once read, keyed by the schema, the bank and the moment it was locked: a bank unlocked and
 loaded again (only possible before any round used it) or another database under the same ids (tests)
-never meets an older copy. One small query per call still asks for that moment. An unlocked bank is read
-from the database every time, as before. The items are shared by the requests of a process: read, never
-modified.
+never meets an older copy. The caller passes that moment when it loaded the bank with the round (the
+taker's pages and API do, in the query that finds the taker); otherwise one small query asks for it. An
+unlocked bank is read from the database every time, as before. The items are shared by the requests of
+a process: read, never modified.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from django.db import connection
 
@@ -25,12 +27,16 @@ _kept: dict[tuple[str, int, datetime], dict[str, Item]] = {}
 _LOCKED_AT = "SELECT locked_at FROM instrument_itembank WHERE id = %s"  # ItemBank's table
 
 
-def form_items(bank_id: int, codes: Sequence[str]) -> dict[str, Item]:
-    """The items of ``codes`` in the bank, by code (codes the bank does not hold are left out)."""
-    with connection.cursor() as cursor:  # asked on every start and test load: no ORM compile for it
-        cursor.execute(_LOCKED_AT, [bank_id])
-        row = cursor.fetchone()
-    locked_at = row[0] if row is not None else None
+def form_items(
+    bank_id: int, codes: Sequence[str], locked_at: datetime | Literal["ask"] | None = "ask"
+) -> dict[str, Item]:
+    """The items of ``codes`` in the bank, by code (codes the bank does not hold are left out).
+    ``locked_at``: the bank's lock time as the caller read it in this request, or "ask"."""
+    if locked_at == "ask":
+        with connection.cursor() as cursor:  # no ORM compile for it
+            cursor.execute(_LOCKED_AT, [bank_id])
+            row = cursor.fetchone()
+        locked_at = row[0] if row is not None else None
     if locked_at is None:
         return _read(bank_id, codes)
     key = (str(getattr(connection, "schema_name", "public")), bank_id, locked_at)

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services.audit import record
 from audit import services as audit_trail
+from config.compiled_query import CompiledQuery
 from tenants.schemas import current_schema
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: codes are typed from paper
@@ -49,19 +50,26 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
-def check_login(nip: str, code: str) -> Participant | None:
-    """The participant of an open (or published) round with this NIP and code; None if no match.
-    Counts nothing: the caller limits wrong tries per client (``taker_views.taker_login``)."""
-    typed = normalise_code(code)
-    # A published round's code still opens the employee's own result, and so does a closed round's
-    # when it shows results at once (the result was promised from the submit on).
-    candidates = Participant.objects.filter(
+# A published round's code still opens the employee's own result, and so does a closed round's when it
+# shows results at once (the result was promised from the submit on). The round is not loaded: signing
+# in needs only the participant. Compiled once per process (config.compiled_query): a start storm's
+# every sign-in asks it.
+_CANDIDATES: CompiledQuery[Participant] = CompiledQuery(
+    lambda nip: Participant.objects.filter(
         Q(round__state__in=[Round.State.OPEN, Round.State.PUBLISHED])
         | Q(round__state=Round.State.CLOSED, round__result_timing=Round.ResultTiming.IMMEDIATE),
         employee__nip=nip,
         employee__is_active=True,
-    )  # the round is not loaded: signing in needs only the participant (a start storm's every sign-in)
-    for participant in candidates:
+    ),
+    marker="compiled-query-marker",
+)
+
+
+def check_login(nip: str, code: str) -> Participant | None:
+    """The participant of an open (or published) round with this NIP and code; None if no match.
+    Counts nothing: the caller limits wrong tries per client (``taker_views.taker_login``)."""
+    typed = normalise_code(code)
+    for participant in _CANDIDATES.all(nip):
         if hmac.compare_digest(code_for(participant), typed):
             audit_trail.taker_signed_in(participant)  # the employee by id: never the NIP or the code
             return participant

@@ -37,6 +37,7 @@ count. A round with one form keeps the plain look-up and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -46,10 +47,18 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,8 +83,21 @@ class TakingError(ValueError):
 
 
 def _form_items(round_: Round, codes: Sequence[str] | None = None) -> dict[str, Item]:
-    """The round's items by code: those of ``codes``, or of every form of the round."""
-    return bank_items.form_items(round_.bank_id, round_.form_items if codes is None else codes)
+    """The round's items by code: those of ``codes``, or of every form of the round. A round loaded
+    with its bank (the taker's queries) gives the bank's lock time, which spares a query."""
+    locked_at: datetime | Literal["ask"] | None = (
+        round_.bank.locked_at if Round.bank.is_cached(round_) else "ask"
+    )
+    return bank_items.form_items(round_.bank_id, round_.form_items if codes is None else codes, locked_at)
+
+
+def attempt_of(participant: Participant) -> Attempt | None:
+    """The participant's attempt: the one loaded with them (``select_related("attempt")``, as the
+    taker's pages load them) or read now."""
+    try:
+        return participant.attempt
+    except Attempt.DoesNotExist:
+        return None
 
 
 # The session running now takes the next start: its counter goes up by one and says which parallel
@@ -120,16 +142,34 @@ def _next_form(round_: Round, now: datetime) -> int | None:
     return assigned_form(str(round_.form_seed), row[0], int(row[1]), max(len(round_.forms), 1))
 
 
-@transaction.atomic
 def start(participant: Participant, now: datetime | None = None) -> Attempt:
-    """The participant's attempt, made on first start (idempotent: a second start resumes)."""
+    """The participant's attempt, made on first start (idempotent: a second start resumes).
+
+    With one form the only write is the attempt's INSERT, atomic by itself: no transaction around it
+    (two round trips of a start storm's every start). Two starts of one taker at once: the unique
+    participant refuses the second INSERT, which then resumes the first one's attempt. With parallel
+    forms the session's counter and the INSERT commit together (``_start_form``)."""
     now = now or timezone.now()
-    existing = Attempt.objects.filter(participant=participant).first()
+    existing = attempt_of(participant)
     if existing is not None:
         return finalise_if_overdue(existing, now)
     round_ = participant.round
     if round_.state != Round.State.OPEN:
         raise TakingError(_("This round is not open."), "closed")
+    # Parallel forms: the session's counter and the INSERT commit together. Inside a caller's
+    # transaction: a savepoint, so that a refused INSERT leaves it usable. Otherwise the INSERT alone.
+    together = len(round_.forms) > 1 or connection.in_atomic_block
+    try:
+        with transaction.atomic() if together else contextlib.nullcontext():
+            return _start_form(participant, round_, now)
+    except IntegrityError:
+        made = Attempt.objects.filter(participant=participant).first()  # by a start at the same moment
+        if made is None:
+            raise
+        return finalise_if_overdue(made, now)
+
+
+def _start_form(participant: Participant, round_: Round, now: datetime) -> Attempt:
     # With parallel forms every form's items are read first, so that the session's row, locked by the
     # counter until this start commits, is held only for the shuffle and the insert.
     items = _form_items(round_) if len(round_.forms) > 1 else None
@@ -205,7 +245,10 @@ def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
     attempt = finalise_if_overdue(attempt, now)
     round_ = attempt.participant.round
     items = _form_items(round_, attempt.item_order)
-    answers = {a.item_code: a for a in attempt.answers.all()}
+    # An attempt loaded with ``has_answers`` (the test API's query) spares the read when it has none:
+    # every first load of a start storm.
+    has_answers = getattr(attempt, "has_answers", True)
+    answers = {a.item_code: a for a in attempt.answers.all()} if has_answers else {}
     payload_items = []
     for code in attempt.item_order:
         item = items[code]

@@ -75,3 +75,48 @@ def test_the_store_is_the_sites_session_engine() -> None:
     from importlib import import_module
 
     assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, SessionStore)
+
+
+def test_the_session_is_written_in_one_statement_without_a_transaction_of_its_own(staffed: Any) -> None:
+    client = Client(HTTP_HOST=HOST)
+    _, statements = _sign_in(client, staffed)
+    # Django's store put BEGIN/COMMIT (here, inside the test's transaction: a savepoint) around it.
+    assert not [s for s in statements if "SAVEPOINT" in s or s.strip() in {"BEGIN", "COMMIT"}], statements
+    with schema_context(staffed.schema_name):
+        session = SessionStore(client.cookies[settings.SESSION_COOKIE_NAME].value)
+        session["more"] = 1
+        with CaptureQueriesContext(connection) as queries:
+            session.save()  # an existing session: one UPDATE
+        writes = [q["sql"] for q in queries]
+        assert len(writes) == 1, writes
+        assert writes[0].startswith("UPDATE"), writes
+        assert SessionStore(session.session_key).load()["more"] == 1
+
+
+def test_a_taken_key_is_refused_and_the_transaction_goes_on(staffed: Any) -> None:
+    from django.contrib.sessions.backends.base import CreateError, UpdateError
+
+    with schema_context(staffed.schema_name):
+        first = SessionStore()
+        first["who"] = "first"
+        first.create()
+        second = SessionStore(first.session_key)
+        second._session_cache = {"who": "second"}
+        try:
+            second.save(must_create=True)
+        except CreateError:
+            pass
+        else:
+            raise AssertionError("a taken key was written over")
+        # No failed INSERT aborted the surrounding transaction (the test's): it still answers.
+        assert SessionStore(first.session_key).load() == {"who": "first"}
+        gone = SessionStore(first.session_key)
+        assert gone["who"] == "first"  # read by this request before another signed out
+        first.delete()
+        gone["late"] = True
+        try:
+            gone.save()  # deleted meanwhile (signed out in another tab): Django's UpdateError
+        except UpdateError:
+            pass
+        else:
+            raise AssertionError("a deleted session was written again")
