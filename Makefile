@@ -35,8 +35,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	DATABASE_URL=postgresql://mypy@127.0.0.1:1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
+# Two workers, a test file each at a time (tests/xdist_workers.py gives each its own database, cache and
+# queue): on two cores one pytest process leaves much of the time waiting for PostgreSQL, a browser or a
+# server it started. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck pytest
 

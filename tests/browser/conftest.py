@@ -100,6 +100,8 @@ def celery_worker(django_db_setup: Any) -> Iterator[str]:
             "solo",
             "-Q",
             queue,
+            "-n",
+            f"{queue}@%h",  # its own node name: the other test worker may run one at the same time
             "--loglevel",
             "WARNING",
         ],

@@ -244,3 +244,19 @@ def test_employee_with_email_signs_in_by_emailed_code(staffed: Any) -> None:
     refused = other.post(sent["Location"], {"code": "AAAA-AAAA"})
     assert refused.status_code == 200
     assert other.get("/tes/").status_code == 200
+
+
+def test_a_second_start_at_the_same_moment_resumes_the_first_ones_attempt(staffed: Any) -> None:
+    """Two taps on Mulai from two devices: both requests loaded the taker before either attempt
+    existed; the unique participant refuses the second INSERT and that start returns the first attempt
+    (the caller's transaction, here the test's, stays usable)."""
+    round_ = open_round(staffed)
+    load = Participant.objects.select_related("round__bank", "employee", "attempt")
+    first_device = load.get(round=round_, employee__nip="198703122010011003")
+    second_device = load.get(pk=first_device.pk)
+    assert taking.attempt_of(second_device) is None  # loaded before the first start
+    first = taking.start(first_device)
+    again = taking.start(second_device)
+    assert again.pk == first.pk
+    assert again.item_order == first.item_order
+    assert Attempt.objects.filter(participant=first_device).count() == 1
