@@ -37,8 +37,20 @@ def test_worker_refills_the_pool(committed: None) -> None:
     }
     celery = Path(sys.executable).parent / "celery"
     worker = subprocess.Popen(
-        [str(celery), "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING", "-Q", queue,
-         "-n", f"{queue}@%h"],
+        [
+            str(celery),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+        ],
         env=env,
         cwd=settings.BASE_DIR,
     )
