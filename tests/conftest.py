@@ -108,6 +108,21 @@ def _no_region_cached_between_tests() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with an empty cache, as with a rolled-back database: figures cached under the
+    state of an earlier test's database (the national benchmark's, say) would otherwise be served to the
+    next test that meets the same state, which depends on which tests ran before on the same worker."""
+    yield
+    if _DB_FIXTURES & set(request.fixturenames):
+        from django.core.cache import cache
+
+        from benchmark.services import national
+
+        cache.clear()  # this worker's own cache database (tests/xdist_workers.py)
+        national.forget()
+
+
+@pytest.fixture(autouse=True)
 def _public_schema_between_tests(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if _DB_FIXTURES & set(request.fixturenames):

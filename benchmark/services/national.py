@@ -119,6 +119,11 @@ def remember(full: str, value: Any) -> None:
     _LOCAL[full] = value
 
 
+def forget() -> None:
+    """Drop this process's copies (tests: a database rolled back to an earlier state)."""
+    _LOCAL.clear()
+
+
 def cached(name: str, key: str, build: Callable[[], T]) -> T:
     """``build()`` once per benchmark generation. The warm-up task (``benchmark.tasks``) builds the
     portal's figures right after a change, so a viewer finds them; should one arrive first, the first
