@@ -33,7 +33,7 @@ from assessment.privacy.tasks import apply_retention, writable_regions
 from assessment.results.models import Aggregate, Score
 from assessment.results.services import closing, scoring, simulation
 from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
-from assessment.rounds.services import codes, lifecycle, taking
+from assessment.rounds.services import codes, lifecycle, saving, taking
 from audit.models import Event
 from tenants.models import Region
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
@@ -79,7 +79,7 @@ def answer_everything(attempt: Attempt) -> None:
     for seq, item in enumerate(attempt.item_order, start=1):
         options = attempt.option_order[item]
         response = options if attempt.item_types[item] == "ordering" else options[:1]
-        taking.save_answer(attempt, item, response, False, seq, str(uuid.uuid4()))
+        saving.save_answer(attempt, item, response, False, seq, str(uuid.uuid4()))
     taking.submit(attempt)
 
 

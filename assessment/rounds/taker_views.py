@@ -48,7 +48,7 @@ from assessment.privacy.services import policy
 from assessment.results.services import immediate
 from assessment.rounds import sign_in_page
 from assessment.rounds.models import Answer, Attempt, Participant, Round
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving, taking
 from config import ratelimit
 from config.compiled_query import CompiledQuery
 from config.observability import metrics
@@ -390,7 +390,7 @@ def api_answer(request: HttpRequest) -> HttpResponse:
         return _session_ended()
     try:
         body = _json_body(request)
-        result = taking.save_answer_for(
+        result = saving.save_answer_for(
             int(participant_id),
             str(body["item"]),
             body.get("response") or [],
@@ -420,7 +420,7 @@ def api_seen(request: HttpRequest) -> JsonResponse:
         return _session_ended()
     try:
         body = _json_body(request)
-        count = taking.record_seen(
+        count = saving.record_seen(
             int(participant_id), body.get("seen") or [], code_version=session_code_version(request)
         )
     except taking.TakingError as exc:

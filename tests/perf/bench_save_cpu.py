@@ -202,14 +202,14 @@ class Run:
 def unprepared(save: Any) -> None:
     """A save whose statement goes as before this change: Django's cursor class (parameters inlined
     as literals by psycopg's ClientCursor), so nothing is prepared."""
-    from assessment.rounds.services import taking
+    from assessment.rounds.services import saving
 
-    real = taking.psycopg
-    taking.psycopg = types.SimpleNamespace(Cursor=real.ClientCursor)  # type: ignore[assignment]
+    real = saving.psycopg
+    saving.psycopg = types.SimpleNamespace(Cursor=real.ClientCursor)  # type: ignore[assignment]
     try:
         save()
     finally:
-        taking.psycopg = real
+        saving.psycopg = real
 
 
 def redis_commands(client: Any) -> int:

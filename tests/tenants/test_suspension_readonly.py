@@ -29,7 +29,7 @@ from assessment.people.services import importing, staging, units
 from assessment.people.tasks import commit_import
 from assessment.results.models import Score, TrainingCourse
 from assessment.rounds.models import Attempt, Participant
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving, taking
 from config.celery import app as celery_app
 from tenants import readonly
 from tenants.models import Region
@@ -101,7 +101,7 @@ def taker_with_submitted_attempt(region: Region) -> tuple[Client, Any]:
         for seq, item in enumerate(attempt.item_order, start=1):
             options = attempt.option_order[item]
             response = options if attempt.item_types[item] == "ordering" else options[:1]
-            taking.save_answer(attempt, item, response, False, seq, str(uuid.uuid4()))
+            saving.save_answer(attempt, item, response, False, seq, str(uuid.uuid4()))
         taking.submit(attempt)
     return client, attempt.pk
 

@@ -14,7 +14,7 @@ from assessment.results import tasks
 from assessment.results.models import Score, ScoringRun
 from assessment.results.services import closing, immediate
 from assessment.rounds.models import Attempt, Participant, Round
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving, taking
 from tests.assessment.rounds.conftest import open_round, staffed
 from tests.factories import make_user
 
@@ -34,7 +34,7 @@ def _answer_everything(attempt: Attempt) -> None:
     for seq, code in enumerate(attempt.item_order, start=1):  # the first option of every item
         options = attempt.option_order[code]
         response = options if attempt.item_types[code] == "ordering" else options[:1]
-        taking.save_answer(attempt, code, response, False, seq, str(uuid.uuid4()))
+        saving.save_answer(attempt, code, response, False, seq, str(uuid.uuid4()))
 
 
 def test_submitting_scores_the_attempt_and_the_code_opens_the_result_after_the_close(

@@ -11,7 +11,7 @@ from accounts.roles import Role
 from assessment.people.models import WorkUnit
 from assessment.results.models import Aggregate, Score, TrainingCourse
 from assessment.rounds.models import Attempt, Participant, Round
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving, taking
 from tests.assessment.rounds.conftest import open_round
 from tests.factories import PASSWORD, make_user
 
@@ -96,7 +96,7 @@ def test_a_round_with_immediate_results_scores_the_attempt_on_first_view(scored:
     for seq, code in enumerate(attempt.item_order, start=1):  # the first option of every item
         options = attempt.option_order[code]
         response = options if attempt.item_types[code] == "ordering" else options[:1]
-        taking.save_answer(attempt, code, response, False, seq, str(uuid.uuid4()))
+        saving.save_answer(attempt, code, response, False, seq, str(uuid.uuid4()))
     taking.submit(attempt)
     page = client.get("/tes/hasil/")
     assert page.status_code == 200

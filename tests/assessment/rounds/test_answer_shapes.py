@@ -17,7 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assessment.rounds.models import Answer, Attempt, Participant
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving, taking
 from tests.assessment.rounds.conftest import open_round
 
 BUDI = "198703122010011003"
@@ -119,10 +119,10 @@ def test_the_service_refuses_the_same_shapes(staffed: Any) -> None:
     ordering = of_type(attempt, "ordering")
     single = of_type(attempt, "single_choice")
     with pytest.raises(taking.TakingError, match=r"Urutkan semua pilihan|in order") as refused:
-        taking.save_answer(attempt, ordering, attempt.option_order[ordering][:2], False, 1, str(uuid.uuid4()))
+        saving.save_answer(attempt, ordering, attempt.option_order[ordering][:2], False, 1, str(uuid.uuid4()))
     assert refused.value.code == "shape"
     with pytest.raises(taking.TakingError, match=r"tepat satu|exactly one"):
-        taking.save_answer(attempt, single, attempt.option_order[single][:2], False, 2, str(uuid.uuid4()))
+        saving.save_answer(attempt, single, attempt.option_order[single][:2], False, 2, str(uuid.uuid4()))
     assert not Answer.objects.filter(attempt=attempt).exists()
 
 
@@ -131,7 +131,7 @@ def test_a_save_is_one_statement_and_the_shape_check_reads_no_bank(staffed: Any)
     participant = attempt.participant
     ordering = of_type(attempt, "ordering")
     with CaptureQueriesContext(connection) as queries:
-        result = taking.save_answer_for(
+        result = saving.save_answer_for(
             participant.pk,
             ordering,
             attempt.option_order[ordering],

@@ -27,7 +27,7 @@ from assessment.results.models import Score, ScoringRun
 from assessment.results.services import scoring, simulation
 from assessment.results.services.answers import coded_responses, item_specs, load_responses
 from assessment.rounds.models import Attempt, Participant, Round, Session
-from assessment.rounds.services import lifecycle, taking
+from assessment.rounds.services import lifecycle, saving, taking
 from assessment.scoring.responses import code_responses
 from tests.assessment.rounds.conftest import open_round, settings_for
 from tests.factories import PASSWORD, make_user
@@ -116,17 +116,17 @@ def test_answers_to_the_other_forms_items_are_refused(crowd: Any) -> None:
     foreign = next(c for c in round_.forms[1 - attempt.form] if c not in round_.forms[attempt.form])
     option = Item.objects.get(bank=round_.bank, code=foreign).options[0]["id"]
     with pytest.raises(taking.TakingError) as refused:
-        taking.save_answer_for(person.pk, foreign, [option], False, 1, str(uuid.uuid4()))
+        saving.save_answer_for(person.pk, foreign, [option], False, 1, str(uuid.uuid4()))
     assert refused.value.code == "item"
     with pytest.raises(taking.TakingError) as refused:
-        taking.save_answer(attempt, foreign, [option], False, 2, str(uuid.uuid4()))
+        saving.save_answer(attempt, foreign, [option], False, 2, str(uuid.uuid4()))
     assert refused.value.code == "item"
     mine = next(c for c in attempt.item_order if attempt.item_types[c] != "ordering")
     own_option = attempt.option_order[mine][0]
     assert (
-        taking.save_answer_for(person.pk, mine, [own_option], False, 3, str(uuid.uuid4())).outcome == "saved"
+        saving.save_answer_for(person.pk, mine, [own_option], False, 3, str(uuid.uuid4())).outcome == "saved"
     )
-    assert taking.record_seen(person.pk, [foreign, mine]) == 1  # the other form's code is ignored
+    assert saving.record_seen(person.pk, [foreign, mine]) == 1  # the other form's code is ignored
     attempt.refresh_from_db()
     assert attempt.seen_items == [mine]
     assert list(attempt.answers.values_list("item_code", flat=True)) == [mine]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from assessment.instrument.models import ItemBank
 from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent
-from assessment.rounds.services import codes, lifecycle, taking
+from assessment.rounds.services import codes, lifecycle, saving, taking
 from tests.assessment.rounds.conftest import open_round, settings_for
 from tests.factories import make_user
 
@@ -98,10 +98,10 @@ def test_answers_are_saved_once_and_never_overwritten_by_older_writes(staffed: A
     item = next(c for c in attempt.item_order if attempt.item_types[c] != "ordering")
     options = attempt.option_order[item]
     key = str(uuid.uuid4())
-    assert taking.save_answer(attempt, item, [options[0]], False, 1, key).outcome == "saved"
-    assert taking.save_answer(attempt, item, [options[0]], False, 1, key).outcome == "duplicate"  # a retry
-    assert taking.save_answer(attempt, item, [options[1]], True, 3, str(uuid.uuid4())).outcome == "saved"
-    late = taking.save_answer(
+    assert saving.save_answer(attempt, item, [options[0]], False, 1, key).outcome == "saved"
+    assert saving.save_answer(attempt, item, [options[0]], False, 1, key).outcome == "duplicate"  # a retry
+    assert saving.save_answer(attempt, item, [options[1]], True, 3, str(uuid.uuid4())).outcome == "saved"
+    late = saving.save_answer(
         attempt, item, [options[2]], False, 2, str(uuid.uuid4())
     )  # sent before, arrived after
     assert late.outcome == "stale"
@@ -114,9 +114,9 @@ def test_bad_answers_are_refused(staffed: Any) -> None:
     _, attempt = started(staffed)
     item = attempt.item_order[0]
     with pytest.raises(taking.TakingError, match="not part of your test"):
-        taking.save_answer(attempt, "IKD-9.9-99", ["a"], False, 1, str(uuid.uuid4()))
+        saving.save_answer(attempt, "IKD-9.9-99", ["a"], False, 1, str(uuid.uuid4()))
     with pytest.raises(taking.TakingError, match="options"):
-        taking.save_answer(attempt, item, ["z"], False, 1, str(uuid.uuid4()))
+        saving.save_answer(attempt, item, ["z"], False, 1, str(uuid.uuid4()))
 
 
 def test_answers_after_the_deadline_are_refused_and_the_attempt_submits(staffed: Any) -> None:
@@ -124,7 +124,7 @@ def test_answers_after_the_deadline_are_refused_and_the_attempt_submits(staffed:
     item = attempt.item_order[0]
     later = attempt.deadline_at + timedelta(seconds=30)
     with pytest.raises(taking.TakingError, match="Time is up"):
-        taking.save_answer(
+        saving.save_answer(
             attempt, item, [attempt.option_order[item][0]], False, 1, str(uuid.uuid4()), now=later
         )
     attempt.refresh_from_db()

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessment.rounds.models import Answer
-from assessment.rounds.services import codes, taking
+from assessment.rounds.services import codes, saving
 from tenants import middleware as region_routing
 from tenants.services import status
 from tests.assessment.rounds.test_answer_shapes import of_type, save, signed_in
@@ -90,7 +90,7 @@ def test_a_revoked_code_still_ends_the_session(staffed: Any) -> None:
 
 def test_tables_are_named_in_the_schema_and_column_references_are_left_alone() -> None:
     statement = "INSERT INTO rounds_answer (x) SELECT 1 FROM rounds_attempt t WHERE rounds_answer.seq < 2"
-    assert taking._in_schema(statement, "r_64_02") == (
+    assert saving._in_schema(statement, "r_64_02") == (
         'INSERT INTO "r_64_02".rounds_answer (x) SELECT 1 FROM "r_64_02".rounds_attempt t '
         "WHERE rounds_answer.seq < 2"
     )
@@ -115,4 +115,4 @@ def test_the_save_is_prepared_once_per_connection(staffed: Any) -> None:
     assert f'"{staffed.schema_name}".rounds_answer' in prepared[0]
     raw = connection.connection
     assert raw is not None
-    assert raw.prepare_threshold == taking._PREPARE_ONLY_WHEN_ASKED
+    assert raw.prepare_threshold == saving._PREPARE_ONLY_WHEN_ASKED

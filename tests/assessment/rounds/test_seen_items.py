@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessment.rounds.models import Attempt
-from assessment.rounds.services import taking
+from assessment.rounds.services import saving, taking
 from tests.assessment.rounds.test_answer_shapes import signed_in
 
 
@@ -63,7 +63,7 @@ def test_a_report_is_one_statement(staffed: Any) -> None:
     _, attempt = signed_in(staffed)
     participant = attempt.participant
     with CaptureQueriesContext(connection) as queries:
-        count = taking.record_seen(
+        count = saving.record_seen(
             participant.pk, attempt.item_order[:2], code_version=participant.code_version
         )
     assert count == 2
@@ -115,7 +115,7 @@ def test_reached_counts_answered_items_too(staffed: Any) -> None:
     fifth = order[4]
     options = attempt.option_order[fifth]
     fits = options if attempt.item_types[fifth] in ("ordering", "multiple_response") else options[:1]
-    taking.save_answer(attempt, fifth, fits, False, 1, str(uuid.uuid4()))
+    saving.save_answer(attempt, fifth, fits, False, 1, str(uuid.uuid4()))
     assert taking.reached(attempt) == 5  # answered, never reported as shown (an older page)
     report(client, order[:2])
     attempt.refresh_from_db()
