@@ -35,11 +35,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	DATABASE_URL=postgresql://mypy@127.0.0.1:1/mypy REDIS_URL=redis://127.0.0.1:1/0 $(BIN)/mypy .
 
-# PYTEST_WORKERS=2 runs the suite on two workers, a test file each at a time (tests/xdist_workers.py gives
-# each its own database, cache and queue): about 11 minutes instead of about 25 on two cores. Not yet the
-# default: a few national-benchmark tests still depend on which files ran before them on the same worker
-# (state committed by a browser test), and fail when the order differs.
-PYTEST_WORKERS ?= 0
+# The suite runs on two workers, a test file each at a time (tests/xdist_workers.py gives each its own
+# database, cache and queue): about 11 minutes instead of about 25 on two cores. A test that commits
+# removes what it committed, or the next file on its worker sees it. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
 # Schemathesis' cases share one test id each, which xdist cannot tell apart: that file runs on its own.
 pytest: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/api/test_schemathesis.py

@@ -63,6 +63,35 @@ def remove_region(code: str) -> None:
     provisioning.fill_pool(2)  # a committed signup took a spare: later tests expect a full pool
 
 
+def forget_benchmark() -> None:
+    """Every benchmark row in the public schema: publications (and their cells), namings, events, the kept
+    versions (a later test's sending would otherwise be audited against another test's) and the
+    generation token. For tests that commit a sending: what they leave would otherwise be the national
+    figures of every later test on the same worker (another year, another region in the ranking)."""
+    from benchmark.models import Event, Generation, Naming, Publication, Version
+
+    Publication.objects.all().delete()
+    for model in (Naming, Event, Version, Generation):
+        model.objects.all().delete()
+
+
+def remove_instrument() -> None:
+    """The frameworks, banks and items a committed ``load_instrument`` put in the public schema. Raw
+    deletes: the ORM's collector would look for rounds in the public schema, which has none."""
+    from assessment.instrument.models import (
+        Area,
+        Competence,
+        Framework,
+        Item,
+        ItemBank,
+        ParameterSet,
+        ProficiencyLevel,
+    )
+
+    for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
+        model.objects.all()._raw_delete(model.objects.db)
+
+
 def schema_exists(name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [name])

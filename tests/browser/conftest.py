@@ -125,35 +125,16 @@ def download(page: Any, selector: str, folder: Path) -> Path:
     return target
 
 
-def forget_benchmark() -> None:
-    """Every benchmark row in the public schema: publications (and their cells), namings, events, the kept
-    versions (a later test's sending would otherwise be audited against another test's) and the
-    generation token."""
-    from benchmark.models import Event, Generation, Naming, Publication, Version
-
-    Publication.objects.all().delete()
-    for model in (Naming, Event, Version, Generation):
-        model.objects.all().delete()
-
-
 def remove_scored_rounds(region: Any) -> None:
     """What ``scored_round`` committed: the region's rounds, people and users (its first admin stays),
     the instrument, and what publishing the rounds sent to the benchmark."""
     from django_tenants.utils import schema_context
 
     from accounts.models import User
-    from assessment.instrument.models import (
-        Area,
-        Competence,
-        Framework,
-        Item,
-        ItemBank,
-        ParameterSet,
-        ProficiencyLevel,
-    )
     from assessment.people.models import Employee, ImportJob, WorkUnit
     from assessment.results.models import Aggregate, Score, ScoringRun, TrainingCourse
     from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
+    from tests.factories import forget_benchmark, remove_instrument
 
     forget_benchmark()
     with schema_context(region.schema_name):
@@ -164,6 +145,4 @@ def remove_scored_rounds(region: Any) -> None:
         while WorkUnit.objects.exists():  # leaves first: a parent unit is protected
             WorkUnit.objects.filter(children__isnull=True).delete()
         User.objects.exclude(email="admin@samarinda.go.id").delete()
-    # Raw deletes: the ORM's collector would look for rounds in the public schema, which has none.
-    for model in (ParameterSet, Item, ItemBank, Competence, Area, ProficiencyLevel, Framework):
-        model.objects.all()._raw_delete(model.objects.db)
+    remove_instrument()

@@ -31,8 +31,8 @@ from benchmark.services import national
 from tenants.models import Region
 from tests.assessment.results.conftest import scored_round
 from tests.benchmark.conftest import INSTRUMENT, PEERS, publish_regions
-from tests.browser.conftest import download, forget_benchmark, remove_scored_rounds, screenshot
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import download, remove_scored_rounds, screenshot
+from tests.factories import PASSWORD, forget_benchmark, make_user
 
 pytestmark = pytest.mark.browser
 

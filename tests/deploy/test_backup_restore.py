@@ -27,7 +27,7 @@ from tenants.models import AuditEvent, Region
 from tenants.services import backup
 from tenants.services.backup import archive, pgtools
 from tenants.services.backup.plan import region_plan
-from tests.factories import make_region, remove_region, schema_exists
+from tests.factories import forget_benchmark, make_region, remove_instrument, remove_region, schema_exists
 
 CODE, SLUG = "64.09", "ppu"
 
@@ -61,23 +61,31 @@ def fingerprint(code: str) -> dict[str, tuple[int, str]]:
 
 @pytest.fixture(scope="module")
 def drill(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Region]:
-    """A committed region: 150 employees, a round taken by 120, scored and sent to the benchmark."""
+    """A committed region: 150 employees, a round taken by 120, scored and sent to the benchmark. Removed
+    at the end with the public rows it brought: the national benchmark's and the instrument."""
     from billing.services import subscriptions
     from tests.assessment.results.conftest import sent_round
 
     with django_db_blocker.unblock():
         remove_region(CODE)
-        call_command("load_instrument", verbosity=0)
-        region = make_region(CODE, SLUG)
-        from datetime import date
+        try:
+            call_command("load_instrument", verbosity=0)
+            region = make_region(CODE, SLUG)
+            from datetime import date
 
-        subscriptions.seed_contract(region, "standar", 1000, start=date.today(), actor="tests")
-        with schema_context(region.schema_name):
-            sent_round(region, employees=150, takers=120)
-        connection.set_schema_to_public()
-        yield Region.objects.get(code=CODE)
-        connection.set_schema_to_public()
-        remove_region(CODE)
+            subscriptions.seed_contract(region, "standar", 1000, start=date.today(), actor="tests")
+            with schema_context(region.schema_name):
+                sent_round(region, employees=150, takers=120)
+            connection.set_schema_to_public()
+            yield Region.objects.get(code=CODE)
+        finally:
+            connection.set_schema_to_public()
+            remove_region(CODE)
+            # What the sending committed to the national benchmark, and the instrument it was scored on:
+            # left behind, they would be the national figures of the later test files on this worker (a
+            # newer instrument and year, one region more in every ranking).
+            forget_benchmark()
+            remove_instrument()
 
 
 @pytest.fixture
