@@ -10,6 +10,14 @@ Running every migration for a new region takes seconds and grows with the projec
 
 When the pool is empty the signup clones the template inside its transaction; when there is no
 template it falls back to creating the schema and running the migrations.
+
+A clone names its unique constraints as PostgreSQL does (``rounds_answer_attempt_id_item_code_key``)
+where the template has the migrations' names (``answer_once``): django-tenants' clone function copies
+tables with ``LIKE ... INCLUDING ALL`` and restores the names of primary keys and plain indexes only.
+A later migration that drops or alters such a constraint by name would then fail on every region made
+by cloning, and pass on the template and in a fresh install. :func:`align_names` gives a clone the
+template's names, after every clone and, for schemas cloned before it existed, at every deploy
+(:func:`prepare`, which runs before the next release's migrations).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from django.db.migrations.loader import MigrationLoader
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
-from tenants.models import SpareSchema
+from tenants.models import Region, SpareSchema
 from tenants.schemas import forget_search_path, use_public_schema
 
 logger = logging.getLogger(__name__)
@@ -88,6 +96,70 @@ def clone_template(target: str) -> None:
     # rather than trusting the one remembered (TENANT_LIMIT_SET_CALLS, tenants.postgresql_backend).
     use_public_schema()
     forget_search_path()
+    align_names(target)
+
+
+# Index pairs of a schema and the template on the same table with the same definition (the part of
+# ``pg_get_indexdef`` after the table's name, and uniqueness) whose names differ; a definition that
+# occurs twice on a table is left alone (no way to tell which is which), as is a name already taken.
+_MISNAMED = """
+WITH idx AS (
+  SELECT n.nspname AS schema, n.oid AS nsp, t.relname AS tbl, i.relname AS name,
+         x.indisunique AS is_unique, substring(pg_get_indexdef(x.indexrelid) FROM ' USING .*$') AS def,
+         EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.conrelid = t.oid)
+           AS is_constraint
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+   WHERE n.nspname IN (%(template)s, %(target)s)
+), single AS (
+  SELECT * FROM idx
+   WHERE (schema, tbl, is_unique, def) IN (
+         SELECT schema, tbl, is_unique, def FROM idx GROUP BY 1, 2, 3, 4 HAVING count(*) = 1)
+)
+SELECT mine.tbl, mine.name, theirs.name, mine.is_constraint
+  FROM single mine
+  JOIN single theirs ON theirs.schema = %(template)s AND theirs.tbl = mine.tbl
+   AND theirs.is_unique = mine.is_unique AND theirs.def = mine.def
+   AND theirs.is_constraint = mine.is_constraint
+ WHERE mine.schema = %(target)s AND mine.name <> theirs.name
+   AND NOT EXISTS (SELECT 1 FROM pg_class taken
+                    WHERE taken.relnamespace = mine.nsp AND taken.relname = theirs.name)
+ ORDER BY 1, 2
+"""
+
+
+def align_names(target: str) -> int:
+    """Give ``target``'s indexes and unique constraints the template's names; how many were renamed.
+
+    Matched by table and definition, so only names change; renaming a constraint renames its index.
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(_MISNAMED, {"template": template_schema(), "target": target})
+        renames = cursor.fetchall()
+        for table, name, wanted, is_constraint in renames:
+            if is_constraint:
+                where = f"{quote(target)}.{quote(table)}"
+                cursor.execute(f"ALTER TABLE {where} RENAME CONSTRAINT {quote(name)} TO {quote(wanted)}")
+            else:
+                cursor.execute(f"ALTER INDEX {quote(target)}.{quote(name)} RENAME TO {quote(wanted)}")
+    return len(renames)
+
+
+def align_all_names() -> int:
+    """:func:`align_names` for every region and spare schema (those cloned before clones were aligned)."""
+    schemas = [
+        *Region.objects.values_list("schema_name", flat=True),
+        *SpareSchema.objects.values_list("schema_name", flat=True),
+    ]
+    total = 0
+    for schema in schemas:
+        if schema != "public" and schema_exists(schema):
+            with transaction.atomic():
+                total += align_names(schema)
+    return total
 
 
 def discard_stale_spares() -> int:
@@ -121,7 +193,10 @@ def prepare(pool_size: int | None = None, verbosity: int = 0) -> dict[str, int]:
     ensure_template(verbosity=verbosity)
     discarded = discard_stale_spares()
     made = fill_pool(pool_size)
-    return {"discarded": discarded, "made": made}
+    renamed = align_all_names()
+    if renamed:
+        logger.info("Gave %s indexes and constraints of cloned schemas the template's names.", renamed)
+    return {"discarded": discarded, "made": made, "renamed": renamed}
 
 
 def claim_spare(target: str) -> bool:

@@ -98,3 +98,47 @@ def test_failure_on_the_migrate_path_drops_the_schema(
         assert not schema_exists("r_64_03")
     finally:
         remove_region("64.03")
+
+
+def _index_names(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = %s", [schema])
+        return set(cursor.fetchall())
+
+
+def _constraint_names(schema: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint"
+            " WHERE connamespace = %s::regnamespace",
+            [schema],
+        )
+        return {(table.split(".")[-1], name) for table, name in cursor.fetchall()}
+
+
+def test_a_clone_has_the_template_names_of_indexes_and_constraints(db: Any) -> None:
+    """A later migration that drops ``answer_once`` by name must find it in every region, cloned or not."""
+    template = provisioning.template_schema()
+    spare = SpareSchema.objects.first()
+    assert spare is not None
+    assert ("rounds_answer", "answer_once") in _constraint_names(template)
+    assert _index_names(spare.schema_name) == _index_names(template)
+    assert _constraint_names(spare.schema_name) == _constraint_names(template)
+
+
+def test_prepare_renames_what_an_earlier_clone_named_otherwise(db: Any) -> None:
+    spare = SpareSchema.objects.first()
+    assert spare is not None
+    with connection.cursor() as cursor:  # as django-tenants' clone named it before clones were aligned
+        cursor.execute(
+            f'ALTER TABLE "{spare.schema_name}".rounds_answer RENAME CONSTRAINT answer_once '
+            "TO rounds_answer_attempt_id_item_code_key"
+        )
+        cursor.execute(
+            f'ALTER INDEX "{spare.schema_name}".rounds_answer_attempt_id_e5b1dbca RENAME TO some_other_name'
+        )
+    assert ("rounds_answer", "answer_once") not in _constraint_names(spare.schema_name)
+    assert provisioning.prepare(pool_size=2)["renamed"] == 2
+    assert _index_names(spare.schema_name) == _index_names(provisioning.template_schema())
+    assert _constraint_names(spare.schema_name) == _constraint_names(provisioning.template_schema())
+    assert provisioning.align_all_names() == 0

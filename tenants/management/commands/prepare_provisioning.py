@@ -19,5 +19,6 @@ class Command(BaseCommand):
         result = provisioning.prepare(options["pool_size"], verbosity=max(0, options["verbosity"] - 1))
         self.stdout.write(
             f"Template {provisioning.template_schema()} is current; "
-            f"{result['discarded']} stale spare(s) dropped, {result['made']} made."
+            f"{result['discarded']} stale spare(s) dropped, {result['made']} made; "
+            f"{result['renamed']} index/constraint name(s) of cloned schemas set to the template's."
         )
