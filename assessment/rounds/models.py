@@ -132,7 +132,9 @@ class Answer(models.Model):
     """The latest response to one item. ``seq`` is the taker's own counter: a write with a lower or
     equal ``seq`` never overwrites a newer one; ``key`` makes a retried write a no-op."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: the unique (attempt, item_code) index leads with it and serves every look-up
+    # by attempt; a second one only cost each of test day's inserts an index write (and vacuum a scan).
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers", db_index=False)
     item_code = models.CharField(max_length=30)
     response = models.JSONField()  # list of option ids, in order for ordering items
     flagged = models.BooleanField(default=False)

@@ -135,7 +135,7 @@ def test_prepare_renames_what_an_earlier_clone_named_otherwise(db: Any) -> None:
             "TO rounds_answer_attempt_id_item_code_key"
         )
         cursor.execute(
-            f'ALTER INDEX "{spare.schema_name}".rounds_answer_attempt_id_e5b1dbca RENAME TO some_other_name'
+            f'ALTER INDEX "{spare.schema_name}".rounds_atte_state_822b0a_idx RENAME TO some_other_name'
         )
     assert ("rounds_answer", "answer_once") not in _constraint_names(spare.schema_name)
     assert provisioning.prepare(pool_size=2)["renamed"] == 2
