@@ -148,17 +148,36 @@ def align_names(target: str) -> int:
     return len(renames)
 
 
+# The schemas, of those given, that lack one of the template's index names (a unique constraint's name is
+# its index's): one pass over the catalogue for all of them, where :func:`align_names` per schema costs
+# a scan each (about 0.08 s at 571 schemas; every deploy would pay it for every region).
+_LACKING_NAMES = """
+SELECT n.nspname FROM pg_namespace n
+ WHERE n.nspname = ANY(%(schemas)s)
+   AND EXISTS (SELECT 1 FROM pg_class t
+                WHERE t.relnamespace = %(template)s::regnamespace AND t.relkind = 'i'
+                  AND NOT EXISTS (SELECT 1 FROM pg_class m
+                                   WHERE m.relnamespace = n.oid AND m.relname = t.relname))
+ ORDER BY 1
+"""
+
+
 def align_all_names() -> int:
-    """:func:`align_names` for every region and spare schema (those cloned before clones were aligned)."""
+    """:func:`align_names` for every region and spare schema that needs it (cloned before clones were
+    aligned); one catalogue query when none does."""
+    if not schema_exists(template_schema()):
+        return 0
     schemas = [
-        *Region.objects.values_list("schema_name", flat=True),
+        *Region.objects.exclude(schema_name="public").values_list("schema_name", flat=True),
         *SpareSchema.objects.values_list("schema_name", flat=True),
     ]
+    with connection.cursor() as cursor:
+        cursor.execute(_LACKING_NAMES, {"schemas": schemas, "template": template_schema()})
+        lacking = [name for (name,) in cursor.fetchall()]
     total = 0
-    for schema in schemas:
-        if schema != "public" and schema_exists(schema):
-            with transaction.atomic():
-                total += align_names(schema)
+    for schema in lacking:
+        with transaction.atomic():
+            total += align_names(schema)
     return total
 
 
