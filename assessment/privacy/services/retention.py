@@ -91,10 +91,10 @@ def remove_responses(round_: Round, now: datetime) -> int:
         if retention.responses_removed_at is None:
             retention.responses_removed_at = now
             retention.save(update_fields=["responses_removed_at"])
-    # By attempts, a batch at a time, each DELETE on the answers' attempt index. A DELETE of "the next
-    # 5,000 answers of the round" (a join under a LIMIT) was planned by the tables' statistics and, with
-    # statistics that said the tables were empty while they were not (fresh schema, rows not analysed
-    # yet), ran as a nested loop for many minutes.
+    # By attempts, a batch at a time, each DELETE on the unique (attempt, item) index, which leads with
+    # the attempt. A DELETE of "the next 5,000 answers of the round" (a join under a LIMIT) was planned
+    # by the tables' statistics and, with statistics that said the tables were empty while they were not
+    # (fresh schema, rows not analysed yet), ran as a nested loop for many minutes.
     attempt_ids = list(
         Attempt.objects.filter(participant__round=round_).order_by("pk").values_list("pk", flat=True)
     )
