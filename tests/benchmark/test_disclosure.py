@@ -1,7 +1,7 @@
 """Tests for benchmark.disclosure: the small-cell rule, the attacks it must stop, and its audit.
 
 Pure Python, no Django, no database:
-    python -m pytest -p no:django --import-mode=importlib tests/benchmark/test_disclosure.py -q
+    python -m pytest -p no:django --noconftest --import-mode=importlib tests/benchmark/test_disclosure.py -q
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from benchmark import disclosure as d
 from benchmark.disclosure import (
     MIN_CELL,
     Cell,
@@ -30,6 +29,7 @@ from benchmark.disclosure import (
     Release,
     Table,
     audit,
+    auditing,
     feasible_interval,
     protect,
     public_view,
@@ -324,13 +324,13 @@ def test_breakdowns_cannot_be_combined_to_narrow_a_hidden_cell() -> None:
     # breakdowns gives exactly the intervals of each breakdown on its own.
     scores = people(np.random.default_rng(10), 200)
     result = protect(release_from(scores, {"sex": [5, 95, 100], "age": [7, 4, 60, 129], "rank": [200]}))
-    joint = d._Builder(result, result.tables).compile()
+    joint = auditing._Builder(result, result.tables).compile()
     for table in result.tables:
-        alone = d._Builder(result, (table,)).compile()
+        alone = auditing._Builder(result, (table,)).compile()
         for key, cell in table.cells.items():
             if cell.suppressed:
-                j = d._Builder(result, result.tables)
-                a = d._Builder(result, (table,))
+                j = auditing._Builder(result, result.tables)
+                a = auditing._Builder(result, (table,))
                 target_j = {j.rows[table.name, key].n: 1.0}
                 target_a = {a.rows[table.name, key].n: 1.0}
                 assert joint.interval(target_j, target_j) == pytest.approx(alone.interval(target_a, target_a))
@@ -418,9 +418,9 @@ def test_audit_shortcut_never_hides_a_finding() -> None:
     # interval must be clear too.
     rng = np.random.default_rng(16)
     for derived in (False, True):
-        target = d._Target("x", {0: 1.0}, {0: 1.0}, derived)
+        target = auditing._Target("x", {0: 1.0}, {0: 1.0}, derived)
         for _ in range(3000):
             lo, hi = sorted(rng.integers(0, 25, size=2).astype(float))
-            if d._judge(target, (lo, hi), 10, conclusive_only=True) is None:
+            if auditing._judge(target, (lo, hi), 10, conclusive_only=True) is None:
                 wider_lo, wider_hi = lo - rng.integers(0, 5), hi + rng.integers(0, 5)
-                assert d._judge(target, (max(0.0, wider_lo), wider_hi), 10) is None
+                assert auditing._judge(target, (max(0.0, wider_lo), wider_hi), 10) is None
