@@ -83,8 +83,6 @@ def from_view(
     )
 
 
-
-
 def public_view(result: ProtectedRelease) -> dict[str, object]:
     """The JSON-ready form for the public schema. No reasons: complementary cells look like primary ones."""
     if result.region_suppressed:
