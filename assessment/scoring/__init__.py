@@ -22,6 +22,14 @@ from .estimate import (
     score_matrix,
     score_person,
 )
+from .figures import (
+    Difference,
+    GroupFigures,
+    draw_figures,
+    figures_by_group,
+    group_figures,
+    mean_difference,
+)
 from .fit import SX2, posterior_mean_squares, s_x2, sum_score_distribution
 from .irt import (
     DEFAULT_QUADRATURE,
@@ -51,17 +59,7 @@ from .items import (
     score_answers,
     score_item,
 )
-from .population import (
-    Difference,
-    GroupFigures,
-    PlausibleValues,
-    PopulationModel,
-    draw_figures,
-    figures_by_group,
-    group_figures,
-    mean_difference,
-    plausible_values,
-)
+from .population import PlausibleValues, PopulationModel, plausible_values
 from .quality import (
     DEFAULT_THRESHOLDS,
     ItemStats,

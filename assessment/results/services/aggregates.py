@@ -1,7 +1,7 @@
 """A group's figures as the round's aggregates store them: plain numpy in, plain data out.
 
 Every figure but the competence means comes from the group's plausible values through the engine's
-``population.draw_figures`` (Rubin's rules: the estimate is the mean over draws, its variance the mean
+``figures.draw_figures`` (Rubin's rules: the estimate is the mean over draws, its variance the mean
 sampling variance plus (1 + 1/M) times the variance between draws). Averaging people's EAP estimates
 instead would shrink every group toward the prior (docs/scoring.md 2.12). The indicative competence
 levels are per-person values (docs 3.2) and are averaged as they are.
@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from assessment.scoring import AREAS
-from assessment.scoring.population import HISTOGRAM_EDGES, draw_figures
+from assessment.scoring.figures import HISTOGRAM_EDGES, draw_figures
 
 __all__ = ["HISTOGRAM_EDGES", "AggregateFigures", "summarise"]
 

@@ -39,7 +39,7 @@ from assessment.results.services.answers import pinned_version
 from assessment.rounds.models import Participant, Round
 from assessment.scoring import AREAS as AREA_CODES
 from assessment.scoring import DEFAULT_CUTS, score_to_level
-from assessment.scoring.population import draw_figures
+from assessment.scoring.figures import draw_figures
 from audit import services as audit_trail
 from benchmark import disclosure
 from benchmark.models import Publication, Version

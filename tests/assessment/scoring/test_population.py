@@ -21,16 +21,8 @@ from assessment.scoring import (
     score_to_level,
     theta_to_score,
 )
-from assessment.scoring.population import (
-    HISTOGRAM_EDGES,
-    PlausibleValues,
-    PopulationModel,
-    _Sampler,
-    figures_by_group,
-    group_figures,
-    mean_difference,
-    plausible_values,
-)
+from assessment.scoring.figures import HISTOGRAM_EDGES, figures_by_group, group_figures, mean_difference
+from assessment.scoring.population import PlausibleValues, PopulationModel, _Sampler, plausible_values
 from assessment.scoring.simulate import draw_scores, draw_theta, make_form, make_local_items
 
 
