@@ -33,7 +33,7 @@ from assessment.people.services import coordinators
 from assessment.people.services.coordinators import SEPARATOR
 from assessment.people.services.isolation import MEMORY, LimitExceeded, run_limited
 from assessment.people.services.reading import read_register
-from frontend.tabular import Formula, Table, TableError, _decode, display_value
+from frontend.tabular import Formula, Table, TableError, decode_text, display_value
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -133,7 +133,7 @@ def rejoin_units(data: bytes, table: Table) -> list[RowError]:
     refused, so that no unit is ever lost silently."""
     if table.kind != "csv" or not table.delimiter or "units" not in table.headers:
         return []
-    text, _encoding = _decode(data, "berkas")
+    text, _encoding = decode_text(data, "berkas")
     records = csv.reader(
         io.StringIO(text, newline=""), delimiter=table.delimiter, quotechar='"', strict=False
     )

@@ -11,7 +11,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from assessment.people.nip import NipError, normalise_nip
-from frontend import tabular
 from frontend.tabular import (
     Cell,
     Formula,
@@ -324,7 +323,7 @@ def test_xlsx_content_with_a_csv_name_and_plain_zip_with_an_xlsx_name() -> None:
 
 
 def test_zip_bomb_is_refused_before_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tabular, "MIN_UNPACKED_LIMIT", 0)
+    monkeypatch.setattr("frontend.tabular.reading.MIN_UNPACKED_LIMIT", 0)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -1,0 +1,196 @@
+"""Writing every CSV and XLSX the app hands out, formula-safe (``neutralise``), and the import templates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from frontend.tabular.common import Formula, header_key
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Header words that mark a column to keep as text in exports (NIP, NIK, phone numbers).
+_TEXT_HEADER_WORDS = {"nip", "nik", "npwp", "hp", "telepon", "telp", "ponsel", "handphone", "whatsapp", "wa"}
+_TEMPLATE_FORMATTED_ROWS = 1000
+
+
+def neutralise(text: str) -> str:
+    """Text that a spreadsheet will not run as a formula: a leading apostrophe before = + - @ tab CR."""
+    if text and text.startswith(_FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def _text_columns(headers: Sequence[str], text_columns: Collection[int | str] | None) -> set[int]:
+    if text_columns is not None:
+        keys = {header_key(c) for c in text_columns if isinstance(c, str)}
+        return {i for i, h in enumerate(headers) if i in text_columns or (keys and header_key(h) in keys)}
+    return {i for i, h in enumerate(headers) if _TEXT_HEADER_WORDS & set(header_key(h).split())}
+
+
+def _xlsx_value(value: object) -> object:
+    """A value openpyxl may write: numbers and dates as they are, everything else as neutralised text."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return str(value)  # Excel keeps 15 digits (and openpyxl writes big integers as floats)
+    if value is None or isinstance(value, bool | int | float | Decimal | date | time):
+        if isinstance(value, datetime | time) and value.tzinfo is not None:
+            return value.replace(tzinfo=None)  # Excel has no time zones: the wall-clock time is kept
+        return value
+    text = value.text if isinstance(value, Formula) else str(value)
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def write_xlsx(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    sheet_title: str = "Data",
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """An .xlsx export (streamed with a write-only workbook).  Text that starts like a formula gets a
+    leading apostrophe and is stored as text; NIP/NIK/phone columns (``text_columns``: indexes or
+    headers; by default recognised by header) are formatted as Text so Excel keeps all digits."""
+    return write_xlsx_sheets([(sheet_title, headers, rows)], text_columns=text_columns)
+
+
+def write_xlsx_sheets(
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[object]]]],
+    *,
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """``write_xlsx`` with several sheets, (title, headers, rows) each, in order (a table and its recap)."""
+    workbook = Workbook(write_only=True)
+    for sheet_title, headers, rows in sheets:
+        _write_sheet(workbook, sheet_title, headers, rows, text_columns)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _write_sheet(
+    workbook: Workbook,
+    sheet_title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    text_columns: Collection[int | str] | None,
+) -> None:
+    sheet = workbook.create_sheet(sheet_title[:31] or "Data")
+    text_cols = _text_columns(headers, text_columns)
+    for index, header in enumerate(headers):
+        dimension = sheet.column_dimensions[get_column_letter(index + 1)]
+        dimension.width = min(max(len(str(header)) + 4, 22 if index in text_cols else 12), 60)
+        if index in text_cols:
+            dimension.number_format = "@"
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=_xlsx_value(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+    for row in rows:
+        out: list[object] = []
+        for index, raw in enumerate(row):
+            value = _xlsx_value(raw)
+            if index in text_cols and isinstance(value, int) and not isinstance(value, bool):
+                value = str(value)
+            if isinstance(value, str) and (index in text_cols or value.startswith("'")):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"
+                if index in text_cols:
+                    cell.number_format = "@"
+                out.append(cell)
+            else:
+                out.append(value)
+        sheet.append(out)
+
+
+def _csv_value(value: object, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        text = str(value)
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M:%S}"
+    if isinstance(value, date | time):
+        return value.isoformat()
+    text = value.text if isinstance(value, Formula) else str(value)
+    return neutralise(text)
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[object]], delimiter: str = ";") -> bytes:
+    """A CSV export in UTF-8 with BOM (so Excel reads the accents), ``;`` by default as Indonesian-
+    locale Excel expects (decimals then use a comma).  Formula-like text gets a leading apostrophe."""
+    decimal_comma = delimiter != ","
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([_csv_value(h, decimal_comma) for h in headers])
+    writer.writerows([_csv_value(v, decimal_comma) for v in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx(
+    headers: Sequence[str],
+    example_rows: Sequence[Sequence[object]],
+    notes: Sequence[str],
+    *,
+    text_columns: Collection[int | str] | None = None,
+) -> bytes:
+    """A downloadable register template: sheet "Pegawai" with a bold header and the examples (NIP/NIK/
+    phone columns formatted as Text), and sheet "Petunjuk" with the notes, one per row."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Pegawai"
+    text_cols = _text_columns(headers, text_columns)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=index, value=_xlsx_value(header))
+        cell.font = bold
+        cell.fill = fill
+        letter = get_column_letter(index)
+        dimension = sheet.column_dimensions[letter]
+        dimension.width = min(max(len(str(header)) + 4, 22 if index - 1 in text_cols else 14), 60)
+        if index - 1 in text_cols:
+            dimension.number_format = "@"
+            # Excel applies the column format to new entries; the first rows get it explicitly too.
+            for row in range(2, _TEMPLATE_FORMATTED_ROWS + 2):
+                sheet.cell(row=row, column=index).number_format = "@"
+    sheet.freeze_panes = "A2"
+    for row_index, example in enumerate(example_rows, start=2):
+        for col_index, raw in enumerate(example, start=1):
+            value = _xlsx_value(raw)
+            cell = sheet.cell(row=row_index, column=col_index, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            if col_index - 1 in text_cols:
+                cell.number_format = "@"
+
+    guide = workbook.create_sheet("Petunjuk")
+    guide.column_dimensions["A"].width = 110
+    title = guide.cell(row=1, column=1, value="Petunjuk pengisian")
+    title.font = Font(bold=True, size=14)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row_index, note in enumerate(notes, start=3):
+        cell = guide.cell(row=row_index, column=1, value=_xlsx_value(note))
+        cell.data_type = "s"
+        cell.alignment = wrap
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
