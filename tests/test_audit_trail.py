@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 from accounts.models import User
 from accounts.roles import Role
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import codes, lifecycle
 from audit import services
@@ -49,7 +49,7 @@ def staffed(region_a: Any) -> Iterator[Any]:
     with schema_context(region_a.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
         units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
         yield region_a
 
 

@@ -26,7 +26,7 @@ from accounts.roles import Role
 from assessment.instrument.models import Item
 from assessment.people import demo as people_demo
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing
+from assessment.people.services import staging
 from assessment.privacy.models import CorrectionRequest, Erasure, RoundRetention
 from assessment.privacy.services import policy, retention
 from assessment.privacy.tasks import apply_retention, writable_regions
@@ -107,7 +107,7 @@ def world(region_a: Any) -> Any:
     call_command("load_instrument")
     with schema_context(region_a.schema_name):
         people_demo.seed(region_a, count=60)
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
         admin = make_user(region_a, Role.REGION_ADMIN)
         round_ = take_and_close(region_a, admin, "Pengukuran IKD 2026")
         round_ = closing.change_state(round_, Round.State.PUBLISHED, admin)
@@ -127,7 +127,7 @@ def test_the_notice_is_shown_before_the_test_starts_and_says_what_the_law_asks(r
     call_command("load_instrument")
     with schema_context(region_a.schema_name):
         people_demo.create_units()
-        importing.import_file(csv(ROW_1, ROW_2), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2), "p.csv")
         round_ = open_round(region_a)
         policy.save(responses_months=18, results_years=4, other_uses="", contact="ppid@samarinda.go.id")
         participant = Participant.objects.get(round=round_, employee__nip=BUDI["nip"])

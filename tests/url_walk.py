@@ -79,7 +79,7 @@ def region_objects(region: Any) -> dict[str, int]:
     """A round with participants in ``region``: the ids the routes' numbers stand for, by the word
     before the number in the route (``ronde/<pk>``) or by the parameter's name (``<unit_id>``)."""
     from assessment.people.models import Employee, WorkUnit
-    from assessment.people.services import importing, units
+    from assessment.people.services import staging, units
     from assessment.results.models import TrainingCourse
     from assessment.results.services import catalogue
     from assessment.rounds.models import Participant
@@ -89,7 +89,7 @@ def region_objects(region: Any) -> dict[str, int]:
     call_command("load_instrument")
     with schema_context(region.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
-        importing.import_file(csv(ROW_1, ROW_2), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2), "p.csv")
         round_ = open_round(region)
         catalogue.ensure_seeded()
         unit = WorkUnit.objects.get(code="DINKES")

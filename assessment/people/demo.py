@@ -16,7 +16,7 @@ import yaml
 
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import make_pns_nip
-from assessment.people.services import importing, units
+from assessment.people.services import importing, staging, units
 from frontend.tabular import write_csv
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "demo"
@@ -121,7 +121,7 @@ def seed(region: Any, stdout: Any = None, count: int = 12_500) -> None:
     if Employee.objects.count() >= count:
         return
     data = write_csv(importing.TEMPLATE_HEADERS, generate_rows(count))
-    plan = importing.import_file(data, "demo-pegawai-kukar.csv")
+    plan = staging.import_file(data, "demo-pegawai-kukar.csv")
     if stdout is not None:
         summary = plan.summary()
         stdout.write(

@@ -20,7 +20,7 @@ from accounts import invitations, user_import
 from accounts.models import User
 from accounts.roles import Role
 from assessment.people.models import WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
 from tests.assessment.rounds.conftest import open_round
 from tests.factories import PASSWORD, make_user
@@ -36,7 +36,7 @@ def region(region_a: Any) -> Any:
     with schema_context(region_a.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
         units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
     return region_a
 
 

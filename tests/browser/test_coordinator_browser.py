@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.people.models import WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from assessment.rounds.models import Round
 from tenants.models import Region
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
@@ -37,7 +37,7 @@ def test_day(committed: None) -> Iterator[tuple[Region, Round, Any]]:
     with schema_context(region.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
         units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
         round_ = open_round(region)
     admin = make_user(
         region, Role.REGION_ADMIN, email="pengundang@samarindakota.go.id", full_name="Rina Wulandari"

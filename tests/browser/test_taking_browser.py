@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from assessment.instrument.models import Area, Competence, Framework, Item, ItemBank, ProficiencyLevel
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from assessment.rounds.models import Answer, Attempt, Participant, Round, RoundEvent, Session
 from assessment.rounds.services import codes
 from tenants.models import Region
@@ -32,7 +32,7 @@ def open_test(committed: None) -> Iterator[tuple[Region, Round]]:
     call_command("load_instrument")
     with schema_context(region.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
-        importing.import_file(csv(ROW_1, ROW_2), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2), "p.csv")
         round_ = open_round(region, form_length=60, time_limit_minutes=60)
     yield region, round_
     with schema_context(region.schema_name):

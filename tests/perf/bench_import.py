@@ -64,7 +64,7 @@ def child(size: int, kind: str, url: str, schema: str) -> None:
     from django_tenants.utils import schema_context
 
     from assessment.people.models import Employee
-    from assessment.people.services import importing
+    from assessment.people.services import importing, staging
 
     data = generate(size, kind).read_bytes()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -74,7 +74,7 @@ def child(size: int, kind: str, url: str, schema: str) -> None:
         plan = importing.check(data, f"pegawai.{kind}", create_units=True)
         checked = time.perf_counter()
         assert not plan.rejected, plan.rejected[:3]
-        importing.apply_plan(plan)
+        staging.apply_plan(plan)
         done = time.perf_counter()
         count = Employee.objects.count()
         # Baseline: COPY of the parsed rows into an empty copy of the table, the cost of writing alone.

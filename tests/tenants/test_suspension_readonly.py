@@ -118,7 +118,7 @@ def world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
             with schema_context(region.schema_name):
                 units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
                 units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-                importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+                staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
                 open_round(region, admin, name="Hasil langsung", result_timing="immediate")
             yield World(region, active, admin, active_admin)
         finally:

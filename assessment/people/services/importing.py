@@ -485,29 +485,3 @@ def fail_if_lost(job: ImportJob, lost_after: int) -> None:
     ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.CHECKING).update(
         state=job.state, failure=job.failure, finished_at=job.finished_at
     )
-
-
-def apply_plan(
-    plan: Plan, progress: Callable[[int, int], None] | None = None, *, filename: str = ""
-) -> dict[str, int]:
-    """Save a plan made in this process (the demo seeder, tests): staged and saved like an upload
-    (``staging``), in one transaction; raise ImportRejected if it has any rejected row."""
-    from assessment.people.services import staging  # builds on this module's Plan
-
-    if plan.rejected:
-        raise ImportRejected(plan)
-    return staging.save_plan(plan, filename=filename, progress=progress)
-
-
-def import_file(
-    data: bytes,
-    filename: str,
-    *,
-    create_units: bool = False,
-    deactivate_missing: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-) -> Plan:
-    """Check and apply in one go (the demo seeder and tests use this)."""
-    plan = check(data, filename, create_units=create_units, deactivate_missing=deactivate_missing)
-    apply_plan(plan, progress, filename=filename)
-    return plan

@@ -37,6 +37,7 @@ from assessment.people.services.importing import (
     Plan,
     Problems,
     Record,
+    check,
     plan_import,
     register_fingerprint,
 )
@@ -220,7 +221,7 @@ def apply_staged(job: ImportJob, progress: Callable[[int, int], None] | None = N
 def save_plan(
     plan: Plan, *, filename: str = "", progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
-    """Stage and save a plan made in this process (``importing.apply_plan``), as one transaction; the job
+    """Stage and save a plan made in this process (``apply_plan``), as one transaction; the job
     it makes is listed with the uploads."""
     with transaction.atomic():
         job = ImportJob.objects.create(
@@ -235,3 +236,27 @@ def save_plan(
         job.state, job.progress, job.finished_at = ImportJob.State.DONE, job.total, timezone.now()
         job.save(update_fields=["state", "progress", "finished_at"])
     return plan.summary()
+
+
+def apply_plan(
+    plan: Plan, progress: Callable[[int, int], None] | None = None, *, filename: str = ""
+) -> dict[str, int]:
+    """Save a plan made in this process (the demo seeder, tests): staged and saved like an upload
+    (``save_plan``), in one transaction; raise ImportRejected if it has any rejected row."""
+    if plan.rejected:
+        raise ImportRejected(plan)
+    return save_plan(plan, filename=filename, progress=progress)
+
+
+def import_file(
+    data: bytes,
+    filename: str,
+    *,
+    create_units: bool = False,
+    deactivate_missing: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
+    """Check and apply in one go (the demo seeder and tests use this)."""
+    plan = check(data, filename, create_units=create_units, deactivate_missing=deactivate_missing)
+    apply_plan(plan, progress, filename=filename)
+    return plan

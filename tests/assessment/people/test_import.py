@@ -63,7 +63,7 @@ def test_clean_file_is_checked_then_imported(region: Any) -> None:
         "units_created": 0,
     }
     assert Employee.objects.count() == 0  # the check writes nothing
-    importing.apply_plan(plan)
+    staging.apply_plan(plan)
     budi = Employee.objects.get(nip="198703122010011003")
     assert (budi.unit.code, budi.rank, budi.sex, str(budi.birth_date)) == (
         "DINKES",
@@ -76,11 +76,11 @@ def test_clean_file_is_checked_then_imported(region: Any) -> None:
 
 
 def test_upsert_by_nip_counts_changed_unchanged_and_deactivated(region: Any) -> None:
-    importing.import_file(csv(ROW_1, ROW_2, ROW_3), "a.csv")
+    staging.import_file(csv(ROW_1, ROW_2, ROW_3), "a.csv")
     renamed = ROW_2.replace("Siti Aminah", "Siti Aminah, A.Md.Kep.")
     plan = importing.check(csv(ROW_1, renamed), "b.csv", deactivate_missing=True)
     assert (len(plan.new), len(plan.changed), plan.unchanged, len(plan.deactivated)) == (0, 1, 1, 1)
-    importing.apply_plan(plan)
+    staging.apply_plan(plan)
     assert Employee.objects.get(nip="199001052015032001").full_name == "Siti Aminah, A.Md.Kep."
     assert not Employee.objects.get(nip="199512202023211004").is_active
 
@@ -95,7 +95,7 @@ def test_title_rows_headers_in_any_order_and_case_trailing_spaces(region: Any) -
     assert plan.rejected == []
     assert plan.new[0].full_name == "Budi Santoso"
     assert plan.new[0].unit == "dinas KESEHATAN"  # matched to "Dinas Kesehatan" (case and spacing)
-    importing.apply_plan(plan)
+    staging.apply_plan(plan)
     assert Employee.objects.get().unit.code == "DINKES"
 
 
@@ -247,7 +247,7 @@ def test_asn_categories_are_kept_apart(region: Any, written: str, stored: str, n
     """CPNS is no longer stored as PNS; PPPK Paruh Waktu is its own category, graded like PPPK; the export
     writes the name the import reads back."""
     row = ROW_1.replace(";PNS;III/c;", f";{written};{rank};")
-    importing.import_file(csv(row), "status.csv")
+    staging.import_file(csv(row), "status.csv")
     employee = Employee.objects.get()
     assert (employee.employment_status, employee.status_name, employee.rank) == (stored, name, rank)
     exported = register.export(register.search(active="all"), "csv").decode("utf-8-sig")
@@ -270,12 +270,12 @@ def test_unknown_units_can_be_created_when_the_admin_asks(region: Any) -> None:
     row = ROW_1.replace("Dinas Kesehatan", "Dinas Pariwisata")
     plan = importing.check(csv(row), "pegawai.csv", create_units=True)
     assert plan.units_to_create == ["Dinas Pariwisata"]
-    importing.apply_plan(plan)
+    staging.apply_plan(plan)
     assert WorkUnit.objects.get(name="Dinas Pariwisata").employees.count() == 1
 
 
 def test_a_file_with_one_bad_row_changes_nothing(region: Any) -> None:
-    importing.import_file(csv(ROW_1, ROW_2), "a.csv")
+    staging.import_file(csv(ROW_1, ROW_2), "a.csv")
     before = snapshot()
     bad = ROW_3.replace(";PPPK;", ";???;")
     plan = importing.check(
@@ -283,12 +283,12 @@ def test_a_file_with_one_bad_row_changes_nothing(region: Any) -> None:
     )
     assert plan.rejected_rows == 1
     with pytest.raises(importing.ImportRejected):
-        importing.apply_plan(plan)
+        staging.apply_plan(plan)
     assert snapshot() == before
 
 
 def test_a_failure_half_way_rolls_everything_back(region: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    importing.import_file(csv(ROW_1), "a.csv")
+    staging.import_file(csv(ROW_1), "a.csv")
     before = snapshot()
     plan = importing.check(csv(ROW_1.replace("III/c", "III/d"), ROW_2, ROW_3), "b.csv")
     real = staging._execute
@@ -300,12 +300,12 @@ def test_a_failure_half_way_rolls_everything_back(region: Any, monkeypatch: pyte
 
     monkeypatch.setattr(staging, "_execute", broken)
     with pytest.raises(RuntimeError):
-        importing.apply_plan(plan)
+        staging.apply_plan(plan)
     assert snapshot() == before
 
 
 def test_export_neutralises_formulas_and_reimports(region: Any) -> None:
-    importing.import_file(csv(ROW_1, ROW_2), "a.csv")
+    staging.import_file(csv(ROW_1, ROW_2), "a.csv")
     Employee.objects.filter(nip="198703122010011003").update(full_name='=HYPERLINK("http://x")')
     exported = register.export(register.search(active="all"), "csv").decode("utf-8-sig")
     assert "'=HYPERLINK" in exported
@@ -331,7 +331,7 @@ def test_the_status_migration_maps_other_spellings_and_leaves_pns(region: Any) -
     from django.apps import apps
 
     migration = importlib.import_module("assessment.people.migrations.0003_asn_status_and_staged_import")
-    importing.import_file(csv(ROW_1, ROW_2, ROW_3), "a.csv")
+    staging.import_file(csv(ROW_1, ROW_2, ROW_3), "a.csv")
     Employee.objects.filter(nip="199001052015032001").update(employment_status="cpns")
     Employee.objects.filter(nip="199512202023211004").update(employment_status="p3k")
     migration.map_statuses(apps, None)
@@ -346,7 +346,7 @@ def test_an_export_made_in_english_imports_back_unchanged(region: Any) -> None:
     """The export is the import's layout, so it keeps the import's words in any UI language."""
     from django.utils import translation
 
-    importing.import_file(csv(ROW_1, ROW_2), "awal.csv")
+    staging.import_file(csv(ROW_1, ROW_2), "awal.csv")
     with translation.override("en"):
         exported = register.export(register.search(active="all"), "csv")
     assert importing.check(exported, "ekspor.csv").summary()["unchanged"] == 2

@@ -30,7 +30,7 @@ from accounts.models import User
 from accounts.roles import Role
 from assessment.people.demo import generate_rows
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing, isolation, reading
+from assessment.people.services import importing, isolation, reading, staging
 from assessment.people.tasks import CHECK_LOST_AFTER, check_import, commit_import
 from frontend.tabular import TableError, write_xlsx
 from tests.assessment.people.test_import import HEADER, ROW_1, csv
@@ -427,7 +427,7 @@ def test_every_bad_row_is_counted_and_the_first_problems_listed(region_a: Any) -
         assert plan.summary()["rejected"] == 1500
         assert len(plan.rejected) == importing.MAX_ERRORS
         with pytest.raises(importing.ImportRejected):
-            importing.apply_plan(plan)
+            staging.apply_plan(plan)
         assert Employee.objects.count() == 0
 
 

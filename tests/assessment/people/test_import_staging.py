@@ -42,7 +42,7 @@ def test_the_save_writes_the_staged_rows_without_reading_the_file(
 ) -> None:
     run_task_now(monkeypatch)
     with schema_context(region_a.schema_name):
-        importing.import_file(csv(ROW_1, ROW_3), "awal.csv")
+        staging.import_file(csv(ROW_1, ROW_3), "awal.csv")
         renamed = ROW_1.replace("Budi Santoso", "Budi Santoso, S.Kom.")
         new_unit = ROW_2.replace("Dinas Kesehatan", "Dinas Pariwisata")
         job = upload(admin, csv(renamed, new_unit), create_units="on", deactivate_missing="on")
@@ -82,7 +82,7 @@ def test_a_register_changed_after_the_check_is_detected_and_nothing_is_saved(
 ) -> None:
     run_task_now(monkeypatch)
     with schema_context(region_a.schema_name):
-        importing.import_file(csv(ROW_1), "awal.csv")
+        staging.import_file(csv(ROW_1), "awal.csv")
         job = upload(admin, csv(ROW_1.replace("III/c", "III/d"), ROW_2))
         assert ImportJob.objects.get(pk=job.pk).summary["changed"] == 1
         # Someone edits Budi between the check and the save.

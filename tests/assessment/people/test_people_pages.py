@@ -11,7 +11,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.people.models import Employee, ImportJob, WorkUnit
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from assessment.people.tasks import check_import, commit_import
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
 from tests.factories import PASSWORD, make_user
@@ -84,7 +84,7 @@ def test_coordinator_sees_only_their_units(
     admin: Client, region_a: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with schema_context(region_a.schema_name):
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
         coordinator = make_user(region_a, Role.UNIT_COORDINATOR)
         WorkUnit.objects.get(code="KEC-TGR").coordinators.add(coordinator)
     client = client_for(coordinator)
@@ -101,7 +101,7 @@ def test_units_are_created_moved_and_retired_not_deleted(admin: Client, region_a
     with schema_context(region_a.schema_name):
         unit = WorkUnit.objects.get(code="PKM-TGR")
         dinkes = WorkUnit.objects.get(code="DINKES")
-        importing.import_file(csv(ROW_1), "p.csv")
+        staging.import_file(csv(ROW_1), "p.csv")
     duplicate = admin.post("/unit/", {"code": "OTHER", "name": "puskesmas tenggarong", "kind": "puskesmas"})
     assert "sudah memakai nama" in duplicate.content.decode() or duplicate.context["form"].errors
     moved = admin.post(
@@ -130,7 +130,7 @@ def test_units_are_created_moved_and_retired_not_deleted(admin: Client, region_a
 
 def test_admin_edits_and_deactivates_an_employee(admin: Client, region_a: Any) -> None:
     with schema_context(region_a.schema_name):
-        importing.import_file(csv(ROW_1), "p.csv")
+        staging.import_file(csv(ROW_1), "p.csv")
         budi = Employee.objects.get()
         unit = budi.unit
     form = {
@@ -158,7 +158,7 @@ def test_admin_edits_and_deactivates_an_employee(admin: Client, region_a: Any) -
 
 def test_exports_download(admin: Client, region_a: Any) -> None:
     with schema_context(region_a.schema_name):
-        importing.import_file(csv(ROW_1, ROW_2), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2), "p.csv")
     xlsx = admin.get("/pegawai/ekspor.xlsx")
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     text = admin.get("/pegawai/ekspor.csv").content.decode("utf-8-sig")

@@ -14,7 +14,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.instrument.models import ItemBank
-from assessment.people.services import importing, units
+from assessment.people.services import staging, units
 from assessment.rounds.models import Round
 from assessment.rounds.services import lifecycle
 from tests.assessment.people.test_import import ROW_1, ROW_2, ROW_3, csv
@@ -36,7 +36,7 @@ def staffed(region_a: Any) -> Iterator[Any]:
     with schema_context(region_a.schema_name):
         units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
         units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-        importing.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
+        staging.import_file(csv(ROW_1, ROW_2, ROW_3), "p.csv")
         yield region_a
 
 
