@@ -33,7 +33,8 @@ from assessment.people.services import coordinators
 from assessment.people.services.coordinators import SEPARATOR
 from assessment.people.services.isolation import MEMORY, LimitExceeded, run_limited
 from assessment.people.services.reading import read_register
-from frontend.tabular import Formula, Table, TableError, decode_text, display_value
+from frontend.tabular import Formula, Table, TableError, display_value
+from frontend.tabular_reading import decode_text
 
 if TYPE_CHECKING:
     from accounts.models import User

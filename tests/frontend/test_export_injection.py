@@ -153,16 +153,15 @@ def test_the_attachment_helper_quotes_every_name(filename: str, header: str) -> 
 
 
 def test_no_module_writes_a_download_by_hand() -> None:
-    """The one writer per duty: CSV and XLSX through frontend/tabular/writing.py, headers through
+    """The one writer per duty: CSV and XLSX through frontend/tabular.py, headers through
     frontend/downloads.py."""
     root = Path(settings.BASE_DIR)
     rules = {
-        re.compile(r"csv\.writer\(|csv\.DictWriter\("): root / "frontend" / "tabular" / "writing.py",
+        re.compile(r"csv\.writer\(|csv\.DictWriter\("): root / "frontend" / "tabular.py",
         # Writing a workbook; reading an upload (load_workbook, in the people import) is no export.
         re.compile(r"\bWorkbook\(|openpyxl\.Workbook|from openpyxl import .*\bWorkbook\b"): root
         / "frontend"
-        / "tabular"
-        / "writing.py",
+        / "tabular.py",
         re.compile(r"Content-Disposition", re.I): root / "frontend" / "downloads.py",
     }
     offenders = [

@@ -18,11 +18,11 @@ from frontend.tabular import (
     TableError,
     header_key,
     neutralise,
-    read_table,
     template_xlsx,
     write_csv,
     write_xlsx,
 )
+from frontend.tabular_reading import read_table
 
 COLUMNS = {
     "nip": ["NIP", "NIP Baru", "Nomor Induk Pegawai"],
@@ -323,7 +323,7 @@ def test_xlsx_content_with_a_csv_name_and_plain_zip_with_an_xlsx_name() -> None:
 
 
 def test_zip_bomb_is_refused_before_unpacking(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("frontend.tabular.reading.MIN_UNPACKED_LIMIT", 0)
+    monkeypatch.setattr("frontend.tabular_reading.MIN_UNPACKED_LIMIT", 0)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")

@@ -38,11 +38,10 @@ from xml.parsers import expat
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
 
 from assessment.people.services import sheet
-from frontend.tabular import (
+from frontend.tabular import Table, TableError
+from frontend.tabular_reading import (
     HEADER_SCAN_ROWS,
     PREFERRED_SHEET,
-    Table,
-    TableError,
     header_columns,
     read_table,
     table_from_rows,

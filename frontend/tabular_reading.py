@@ -1,5 +1,24 @@
-"""Reading an uploaded register (XLSX or CSV) into a ``Table``: the file type by content and extension, the
-header found among the first rows, every value kept with its type; see the package docstring."""
+"""Reading an uploaded staff register (XLSX or CSV) into a ``Table`` (:mod:`frontend.tabular`).
+
+Reading (``read_table``):
+
+* the file type is decided by content *and* extension (``.xlsx`` must be a zip, ``.csv``/``.txt`` must
+  be text); old ``.xls``, PDFs, password-protected workbooks and anything else are refused with a
+  message the operator can act on;
+* XLSX is streamed with openpyxl in read-only mode; formulas are never evaluated: a formula cell comes
+  back as a ``Formula`` so that the caller can reject it; the sheet named "Pegawai" is read, else the
+  first worksheet;
+* CSV is decoded as UTF-8 (with or without BOM), else UTF-16 (BOM), else Windows-1252; the delimiter
+  (``;`` ``,`` or tab) is the one under which the header row is recognised;
+* title rows above the header are allowed: the header is the first of the first 20 rows that holds
+  enough known column names; columns are matched case- and punctuation-insensitively, in any order.
+
+Values keep their type (XLSX: ``str``/``int``/``float``/``datetime``/``bool``; CSV: ``str``) so that
+``nip.normalise_nip`` can tell a NIP that Excel stored as a number.  Strings are stripped, a leading
+apostrophe is dropped and non-breaking spaces become spaces; empty cells are ``None``.
+
+Pure Python plus openpyxl; messages are in Indonesian because operators see them as they are.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +34,17 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from frontend.tabular.common import Formula, Table, TableError, display_value, header_key
+from frontend.tabular import Formula, Table, TableError, display_value, header_key
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "PREFERRED_SHEET",
+    "decode_text",
+    "header_columns",
+    "read_table",
+    "table_from_rows",
+    "unsupported_file",
+]
 
 HEADER_SCAN_ROWS = 20
 PREFERRED_SHEET = "pegawai"
