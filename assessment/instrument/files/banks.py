@@ -17,6 +17,7 @@ from assessment.instrument.files.reading import (
     parse_framework_ref,
     read_bilingual,
     read_code,
+    read_document,
     read_list,
     read_mapping,
     read_text,
@@ -149,13 +150,7 @@ def load_bank(directory: str | PathLike[str]) -> Bank:
     """
     directory = Path(directory)
     problems: list[str] = []
-    raw = read_yaml(directory / "bank.yaml", problems)
-    if problems:
-        raise BankError(problems)
-    data = read_mapping(raw, "bank.yaml", problems)
-    if data is None:
-        raise BankError(problems)
-    unknown_fields(data, frozenset({"bank", "items"}), "bank.yaml", problems)
+    data = read_document(directory / "bank.yaml", frozenset({"bank", "items"}), problems)
     head = read_mapping(data.get("bank"), "bank.yaml, bank", problems) or {}
     unknown_fields(head, _BANK_FIELDS, "bank.yaml, bank", problems)
     code = read_code(head.get("code"), "bank.yaml, bank", "code", problems)

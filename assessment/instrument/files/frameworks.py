@@ -12,11 +12,10 @@ from assessment.instrument.files.reading import (
     is_int,
     read_bilingual,
     read_code,
+    read_document,
     read_list,
     read_mapping,
     read_text,
-    read_yaml,
-    unknown_fields,
 )
 
 
@@ -25,13 +24,7 @@ def load_framework(path: str | PathLike[str]) -> Framework:
     path = Path(path)
     fname = path.name
     problems: list[str] = []
-    raw = read_yaml(path, problems)
-    if problems:
-        raise BankError(problems)
-    data = read_mapping(raw, fname, problems)
-    if data is None:
-        raise BankError(problems)
-    unknown_fields(data, frozenset({"framework", "notes", "levels", "areas"}), fname, problems)
+    data = read_document(path, frozenset({"framework", "notes", "levels", "areas"}), problems)
 
     head = read_mapping(data.get("framework"), f"{fname}, framework", problems) or {}
     code = read_code(head.get("code"), f"{fname}, framework", "code", problems)

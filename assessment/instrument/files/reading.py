@@ -10,6 +10,8 @@ from typing import Any, TypeGuard
 
 import yaml
 
+from assessment.instrument.files.model import BankError
+
 
 def read_yaml(path: Path, problems: list[str]) -> Any:
     try:
@@ -27,6 +29,20 @@ def read_yaml(path: Path, problems: list[str]) -> Any:
         where = f" baris {mark.line + 1}" if mark is not None else ""
         problems.append(f"{path.name}{where}: YAML tidak valid ({getattr(exc, 'problem', exc)}).")
         return None
+
+
+def read_document(path: Path, fields: frozenset[str], problems: list[str]) -> Mapping[str, Any]:
+    """A data file's top-level mapping, its unknown field names added to ``problems``. A file that cannot
+    be read, does not parse or holds no mapping raises :class:`BankError` at once: nothing in it can be
+    checked further."""
+    raw = read_yaml(path, problems)
+    if problems:
+        raise BankError(problems)
+    data = read_mapping(raw, path.name, problems)
+    if data is None:
+        raise BankError(problems)
+    unknown_fields(data, fields, path.name, problems)
+    return data
 
 
 def is_int(value: object) -> TypeGuard[int]:

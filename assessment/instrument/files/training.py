@@ -12,10 +12,10 @@ from assessment.instrument.files.reading import (
     is_int,
     read_bilingual,
     read_code,
+    read_document,
     read_list,
     read_mapping,
     read_text,
-    read_yaml,
     unknown_fields,
 )
 
@@ -45,13 +45,7 @@ def load_training_catalogue(
     path = Path(path)
     fname = path.name
     problems: list[str] = []
-    raw = read_yaml(path, problems)
-    if problems:
-        raise BankError(problems)
-    data = read_mapping(raw, fname, problems)
-    if data is None:
-        raise BankError(problems)
-    unknown_fields(data, frozenset({"catalogue", "courses"}), fname, problems)
+    data = read_document(path, frozenset({"catalogue", "courses"}), problems)
     head = read_mapping(data.get("catalogue"), f"{fname}, catalogue", problems) or {}
     code = read_code(head.get("code"), f"{fname}, catalogue", "code", problems)
     version = read_code(head.get("version"), f"{fname}, catalogue", "version", problems)
