@@ -170,13 +170,13 @@ def _check_header(header: _Header | None, spec: _Spec, where: str) -> _Header:
             letters = " dan ".join(get_column_letter(i + 1) for i in indexes)
             raise TableError(
                 f"Kolom {spec.labels[name]} muncul lebih dari sekali pada baris judul "
-                f"(baris {header.row}, kolom {letters}). Hapus atau ganti nama salah satunya."
+                f"(baris {header.row}{where}, kolom {letters}). Hapus atau ganti nama salah satunya."
             )
     missing = [spec.labels[name] for name in spec.required if name not in header.found]
     if missing:
         raise TableError(
             f"Kolom wajib tidak ditemukan: {', '.join(missing)}. "
-            f"Baris judul yang dikenali: baris {header.row}."
+            f"Baris judul yang dikenali: baris {header.row}{where}."
         )
     return header
 
@@ -265,6 +265,23 @@ def header_columns(
     if header is None or not header.found:
         return None
     return sorted(index for indexes in header.found.values() for index in indexes)
+
+
+def header_fit(
+    head: Sequence[tuple[int, Sequence[object]]],
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+) -> tuple[int, int, bool]:
+    """How well the first rows ``head`` of a sheet hold a register: (required columns found, known
+    columns found, whether any cell is filled). A reader of a workbook with several sheets takes the
+    first sheet whose header has every required column, else the best one (whose messages then say
+    what it lacks)."""
+    spec = _make_spec(columns, required)
+    header = _find_header(head, spec)
+    filled = any(not _is_empty(v) for _, values in head for v in values)
+    if header is None:
+        return 0, 0, filled
+    return sum(1 for name in spec.required if name in header.found), len(header.found), filled
 
 
 def unsupported_file(detail: str) -> TableError:
@@ -367,6 +384,23 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     return enumerate(reader, start=1)
 
 
+def _unclosed_quotes(
+    rows: Iterator[tuple[int, list[str]]], delimiter: str
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows, refusing a cell that holds both a line break and the delimiter: a quote (") opened in a
+    cell and never closed, which makes the following lines one cell (their rows would silently vanish).
+    Row numbers are records, as Excel shows a CSV (a quoted cell with a line break is one row)."""
+    for number, values in rows:
+        for value in values:
+            if "\n" in value and delimiter in value:
+                raise TableError(
+                    f'Baris {number}: sebuah sel diawali tanda kutip (") yang tidak ditutup, sehingga '
+                    "baris-baris berikutnya terbaca sebagai isi sel itu. Hapus tanda kutip itu (atau "
+                    "tutup dengan tanda kutip kedua), lalu unggah lagi."
+                )
+        yield number, values
+
+
 def _read_csv(data: bytes, filename: str, spec: _Spec, max_rows: int) -> Table:
     text, encoding = decode_text(data, filename)
     # The delimiter is the one under which the header is recognised best; ties go to the commonest.
@@ -391,7 +425,7 @@ def _read_csv(data: bytes, filename: str, spec: _Spec, max_rows: int) -> Table:
     delimiter = best[2] if best else _DELIMITERS[0]
 
     try:
-        table = _build_table(_csv_rows(text, delimiter), spec, max_rows, "")
+        table = _build_table(_unclosed_quotes(_csv_rows(text, delimiter), delimiter), spec, max_rows, "")
     except csv.Error as exc:  # with strict=False: a cell over the csv module's field size limit
         raise TableError(
             f"Berkas CSV {filename} tidak dapat dibaca: ada sel yang terlalu panjang, "

@@ -83,6 +83,23 @@ def store_framework(data: files.Framework) -> Framework:
     return framework
 
 
+# What a reload compares and writes for each item (``params`` too, unless calibrated parameters were
+# accepted for the bank).
+_ITEM_FIELDS = [
+    "competence_id",
+    "level",
+    "type",
+    "stem",
+    "stimulus",
+    "explanation",
+    "options",
+    "key",
+    "is_anchor",
+    "tags",
+    "fingerprint",
+]
+
+
 @transaction.atomic
 def store_bank(data: files.Bank, framework_data: files.Framework) -> ItemBank:
     """Validate and store a bank; raise files.BankError with every problem, writing nothing."""
@@ -103,25 +120,35 @@ def store_bank(data: files.Bank, framework_data: files.Framework) -> ItemBank:
     bank, _ = ItemBank.objects.update_or_create(code=data.code, version=data.version, defaults=defaults)
     competences = {c.code: c for c in Competence.objects.filter(framework=framework)}
     bank.items.exclude(code__in=[item.id for item in data.items]).delete()  # only reachable while unlocked
+    # One read of the stored items, then only what differs is written: a reload at every deploy (and
+    # the tests' many loads) writes nothing when the files did not change.
+    stored = {item.code: item for item in bank.items.all()}
+    fields = [*_ITEM_FIELDS, *([] if calibrated else ["params"])]
+    new, changed = [], []
     for item in data.items:
-        Item.objects.update_or_create(
-            bank=bank,
-            code=item.id,
-            defaults={
-                "competence": competences[item.competence],
-                "level": item.level,
-                "type": item.type,
-                "stem": item.stem,
-                "stimulus": item.stimulus,
-                "explanation": item.explanation,
-                "options": [{"id": o.id, "text": o.text} for o in item.options],
-                "key": list(item.key),
-                **({} if calibrated else {"params": item.params}),
-                "is_anchor": item.is_anchor,
-                "tags": list(item.tags),
-                "fingerprint": item.fingerprint,
-            },
-        )
+        values = {
+            "competence_id": competences[item.competence].pk,
+            "level": item.level,
+            "type": item.type,
+            "stem": item.stem,
+            "stimulus": item.stimulus,
+            "explanation": item.explanation,
+            "options": [{"id": o.id, "text": o.text} for o in item.options],
+            "key": list(item.key),
+            "params": item.params,
+            "is_anchor": item.is_anchor,
+            "tags": list(item.tags),
+            "fingerprint": item.fingerprint,
+        }
+        current = stored.get(item.id)
+        if current is None:
+            new.append(Item(bank=bank, code=item.id, **values))
+        elif any(getattr(current, name) != values[name] for name in fields):
+            for name in fields:
+                setattr(current, name, values[name])
+            changed.append(current)
+    Item.objects.bulk_create(new)
+    Item.objects.bulk_update(changed, fields)
     return bank
 
 

@@ -154,6 +154,9 @@ class ImportJob(models.Model):
     # register still has this fingerprint.
     fingerprint = models.CharField(max_length=64, blank=True)
     check_started_at = models.DateTimeField(default=timezone.now)  # the upload's check, or a re-check's
+    # What the check says of the file besides its rows: {"kept": fields the file lacks, whose stored
+    # values stay; "ignored": its headers that match no field}. A re-check keeps the same fields.
+    notes = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-created_at"]
@@ -186,6 +189,7 @@ class StagedRow(models.Model):
     birth_date = models.DateField(null=True)
     email = models.CharField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    is_active = models.BooleanField(default=True)  # the file's "Aktif" column (active without it)
 
     class Meta:
         indexes = [models.Index(fields=["job", "action"])]

@@ -122,6 +122,17 @@ def _lost_digits(shown: str) -> NipError:
     )
 
 
+def _zero_serial() -> NipError:
+    # A number Excel rounded to 15 significant digits and that was then saved as text (a CSV, a copy as
+    # values) ends in 000 exactly like this; no NIP or NI PPPK has serial 000.
+    return NipError(
+        "serial",
+        "Nomor urut dalam NIP (tiga digit terakhir) tidak boleh 000. Biasanya ini tanda NIP pernah "
+        "tersimpan sebagai angka di Excel sehingga tiga digit terakhirnya hilang; format kolom NIP "
+        "sebagai Teks lalu ketik ulang NIP dari sumbernya.",
+    )
+
+
 def _check_digits(digits: str, shown: str) -> str:
     if not _DIGITS.fullmatch(digits):
         raise NipError("digits", f"NIP hanya boleh berisi angka (tertulis {shown}).")
@@ -240,7 +251,7 @@ def parse_pns_nip(nip: object, today: date | None = None) -> NipInfo:
 
     serial = int(digits[15:])
     if serial == 0:
-        raise NipError("serial", "Nomor urut dalam NIP (tiga digit terakhir) tidak boleh 000.")
+        raise _zero_serial()
 
     return NipInfo(birth_date=birth, appointed=(year, month), sex=_SEX_CODES[sex_code], serial=serial)
 
@@ -260,7 +271,8 @@ def validate_nip(
     """
     kind = str(status or "").strip().upper()
     if kind in {"PPPK", "PPPW"}:
-        normalise_nip(nip)
+        if normalise_nip(nip)[15:] == "000":  # an NI PPPK ends in a serial from 001 too
+            raise _zero_serial()
         return None
     if kind not in {"PNS", "CPNS"}:
         raise NipError(

@@ -251,10 +251,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
     importing.fail_if_lost(job, lost_after=CHECK_LOST_AFTER)
+    notes = job.notes or {}
     context = {
         "job": job,
         "errors": job.errors[: importing.MAX_ERRORS],
         "errors_cut": len(job.errors) >= importing.MAX_ERRORS,
+        # The template's names of the columns the file lacks (their stored values stay), and the
+        # file's headers that matched no column: an admin who meant one of them can rename it.
+        "kept_columns": [
+            importing.COLUMNS[name][0] for name in notes.get("kept", []) if name in importing.COLUMNS
+        ],
+        "ignored_headers": notes.get("ignored", []),
     }
     return render(request, "people/import_detail.html", context)
 
@@ -263,10 +270,14 @@ def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
 @require_POST
 def import_commit(request: HttpRequest, pk: str) -> HttpResponse:
     job = get_object_or_404(ImportJob.objects.defer("content"), pk=pk)
-    if job.state != ImportJob.State.CHECKED:
-        messages.error(request, _("Only a checked file without errors can be imported."))
+    # Checked and queued in one statement: of two presses at once, only one queues the save.
+    queued = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.CHECKED).update(
+        state=ImportJob.State.QUEUED
+    )
+    if not queued:
+        if job.state != ImportJob.State.CHECKED:
+            messages.error(request, _("Only a checked file without errors can be imported."))
         return redirect("import_detail", pk=job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.QUEUED)
     commit_import.delay(str(job.pk))
     return redirect("import_detail", pk=job.pk)
 

@@ -389,7 +389,8 @@ def test_too_many_rows() -> None:
 def test_missing_required_columns() -> None:
     data = _xlsx([["Daftar pegawai"], [], ["NIP", "Status", "Tgl Lahir"], [NIP1, "PNS", None]])
     assert _error(data, "a.xlsx") == (
-        "Kolom wajib tidak ditemukan: Nama, Unit Kerja. Baris judul yang dikenali: baris 3."
+        "Kolom wajib tidak ditemukan: Nama, Unit Kerja. Baris judul yang dikenali: baris 3 pada lembar "
+        "'Sheet'."
     )
     text = "Daftar\nNIP;Nama Lengkap\n" + f"{NIP1};Siti\n"
     assert _error(text.encode(), "a.csv") == (
@@ -409,7 +410,7 @@ def test_no_header_at_all() -> None:
 def test_duplicate_column() -> None:
     data = _xlsx([["NIP", "Nama", "Unit Kerja", "NIP Baru"], [NIP1, "Siti", "Dinas", NIP1]])
     assert _error(data, "a.xlsx") == (
-        "Kolom NIP muncul lebih dari sekali pada baris judul (baris 1, kolom A dan D). "
+        "Kolom NIP muncul lebih dari sekali pada baris judul (baris 1 pada lembar 'Sheet', kolom A dan D). "
         "Hapus atau ganti nama salah satunya."
     )
 

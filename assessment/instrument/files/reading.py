@@ -12,6 +12,10 @@ import yaml
 
 from assessment.instrument.files.model import BankError
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the same documents and errors as
+# the pure-Python one, about ten times faster (the national bank took 1.3 s of a 1.7 s load).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def read_yaml(path: Path, problems: list[str]) -> Any:
     try:
@@ -23,7 +27,7 @@ def read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{path.name}: berkas tidak dapat dibaca ({exc}).")
         return None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when built
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" baris {mark.line + 1}" if mark is not None else ""

@@ -6,7 +6,7 @@ Messages are Indonesian: they describe cells of Indonesian staff files to the ad
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -77,6 +77,9 @@ _POSITION_TYPES = {
     "jabatan struktural": "struktural",
     "js": "struktural",
     "pimpinan tinggi": "struktural",
+    "pimpinan tinggi pratama": "struktural",
+    "pimpinan tinggi madya": "struktural",
+    "jpt": "struktural",
     "administrator": "struktural",
     "pengawas": "struktural",
     "fungsional": "fungsional",
@@ -95,13 +98,27 @@ def position_type(value: object) -> str:
     key = _key(value)
     if key in _POSITION_TYPES:
         return _POSITION_TYPES[key]
-    raise FieldError(f"Jenis jabatan harus Struktural, Fungsional atau Pelaksana (tertulis “{text(value)}”).")
+    # Registers write the official names too: "Jabatan Fungsional Tertentu", "Jabatan Pimpinan Tinggi".
+    if key.startswith("jabatan ") and (plain := key.removeprefix("jabatan ")) in _POSITION_TYPES:
+        return _POSITION_TYPES[plain]
+    hint = (
+        " Jabatan Administrasi mencakup struktural (administrator, pengawas) dan pelaksana: "
+        "tulis salah satunya."
+        if key.removeprefix("jabatan ") == "administrasi"
+        else ""
+    )
+    raise FieldError(
+        f"Jenis jabatan harus Struktural, Fungsional atau Pelaksana (tertulis “{text(value)}”).{hint}"
+    )
 
 
 _ROMAN = "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII".split()  # noqa: SIM905
 _PNS_RANK = re.compile(r"^(IV|III|II|I|4|3|2|1)\s*[/\-.\s]?\s*([a-e])$", re.IGNORECASE)
 _PNS_TOP = {"I": "d", "II": "d", "III": "d", "IV": "e"}
 _RANK_PREFIX = re.compile(r"^(gol(ongan)?|grade|golongan ruang)\.?\s*", re.IGNORECASE)
+# A golongan written with its rank name: "Penata Muda (III/a)", "Penata Muda, III/a", "III/a Penata Muda".
+# Only the slash form is looked for inside other words (a bare "a" or "I" is too common in names).
+_PNS_RANK_INSIDE = re.compile(r"(?<![A-Za-z])(IV|III|II|I)\s*/\s*([a-e])(?![A-Za-z])", re.IGNORECASE)
 
 
 def rank(value: object, status: str) -> str:
@@ -112,6 +129,8 @@ def rank(value: object, status: str) -> str:
     cleaned = _RANK_PREFIX.sub("", raw)
     if status in PNS_LAYOUT:
         match = _PNS_RANK.match(cleaned)
+        if match is None and len(inside := _PNS_RANK_INSIDE.findall(cleaned)) == 1:
+            match = _PNS_RANK.match("/".join(inside[0]))
         if match:
             group = {"1": "I", "2": "II", "3": "III", "4": "IV"}.get(match.group(1), match.group(1).upper())
             letter = match.group(2).lower()
@@ -165,6 +184,29 @@ _EDUCATION = {
 }
 
 
+_EDUCATION.update(
+    {
+        "diploma 1": "D1",
+        "diploma 2": "D2",
+        "diploma 3": "D3",
+        "diploma 4": "D4",
+        "strata i": "S1",
+        "strata ii": "S2",
+        "strata iii": "S3",
+        "sarjana terapan": "D4",
+        "sltp sederajat": "SMP",
+        "smp sederajat": "SMP",
+        "slta sederajat": "SMA/SMK",
+        "sma sederajat": "SMA/SMK",
+        "slta/sma": "SMA/SMK",
+        "slta/smk": "SMA/SMK",
+        "sltp/smp": "SMP",
+    }
+)
+# The same keys without spaces and punctuation: "S-1", "S.1", "S 1", "D-III", "D.IV" are everyday spellings.
+_EDUCATION_COMPACT = {_NOT_ALNUM.sub("", key): level for key, level in _EDUCATION.items()}
+
+
 def education(value: object) -> str:
     raw = text(value)
     if not raw:
@@ -172,25 +214,54 @@ def education(value: object) -> str:
     key = _key(raw)
     if key in _EDUCATION:
         return _EDUCATION[key]
+    compact = _NOT_ALNUM.sub("", key)
+    if compact in _EDUCATION_COMPACT:
+        return _EDUCATION_COMPACT[compact]
     raise FieldError(f"Pendidikan harus salah satu dari {', '.join(EDUCATION_LEVELS)} (tertulis “{raw}”).")
 
 
 _MONTHS = {name.casefold(): number for number, name in enumerate(MONTHS_ID, start=1)}
 _MONTHS.update({name.casefold()[:3]: number for number, name in enumerate(MONTHS_ID, start=1)})
 _MONTHS.update({"agu": 8, "ags": 8, "agt": 8, "okt": 10, "des": 12, "peb": 2, "nop": 11})
+# English names too: Excel shows "12-Mar-1987" and "12-May-1987" in an English-locale file.
+_MONTHS.update(
+    {
+        name: number
+        for number, full in enumerate(
+            "january february march april may june july august september october november december".split(),  # noqa: SIM905
+            start=1,
+        )
+        for name in (full, full[:3])
+    }
+)
 _DAY_FIRST = re.compile(r"(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_MONTH_NAMED = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})")
+# yyyy-mm-dd, also with the time a database export appends ("1987-03-12 00:00:00", "1987-03-12T00:00").
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+# "12 Maret 1987", "12-Mar-1987", "12/Maret/1987", "12.Mar.1987".
+_MONTH_NAMED = re.compile(r"(\d{1,2})(?:\s+|\s*[/\-.]\s*)([A-Za-z]+)\.?(?:\s+|\s*[/\-.]\s*)(\d{4})")
+# Excel's day number of a date cell that lost its date format (31848 is 12 March 1987): five digits are
+# the years 1927-2063, and a birth-date column holds nothing else that looks like it.
+_EXCEL_SERIAL = re.compile(r"\d{5}")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _from_serial(serial: float) -> date | None:
+    if 10_000 <= serial < 60_000 and float(serial).is_integer():
+        return _EXCEL_EPOCH + timedelta(days=int(serial))
+    return None
 
 
 def birth_date(value: object) -> date | None:
-    """Dates as Excel gives them, or dd-mm-yyyy, dd/mm/yyyy, yyyy-mm-dd, '12 Maret 1987'."""
+    """Dates as Excel gives them (a date cell, or its day number when the format was lost), or
+    dd-mm-yyyy, dd/mm/yyyy, yyyy-mm-dd (with a zero time), '12 Maret 1987', '12-Mar-1987'."""
     if value is None or text(value) == "":
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and (found := _from_serial(value)):
+        return found
     raw = text(value)
     try:
         if match := _DAY_FIRST.fullmatch(raw):
@@ -201,9 +272,14 @@ def birth_date(value: object) -> date | None:
             month = _MONTHS.get(match.group(2).casefold()) or _MONTHS.get(match.group(2).casefold()[:3])
             if month:
                 return date(int(match.group(3)), month, int(match.group(1)))
+        if _EXCEL_SERIAL.fullmatch(raw) and (found := _from_serial(int(raw))):
+            return found
     except ValueError:
         pass
-    raise FieldError(f"Tanggal lahir tidak dapat dibaca (tertulis “{raw}”); gunakan format hh-bb-tttt.")
+    raise FieldError(
+        f"Tanggal lahir tidak dapat dibaca (tertulis “{raw}”); gunakan format hh-bb-tttt "
+        "dengan tahun empat digit, misalnya 12-03-1987."
+    )
 
 
 _PHONE_NOISE = re.compile(r"[\s\-().]")
@@ -227,12 +303,45 @@ def phone(value: object) -> str:
     return digits
 
 
+EMAIL_MAX = 254  # the column's length (and RFC 5321's path limit)
+
+
 def email(value: object) -> str:
-    raw = text(value).lower()
-    if not raw:
+    written = text(value)
+    if not written:
         return ""
+    if len(written) > EMAIL_MAX:
+        raise FieldError(f"Alamat email terlalu panjang: {len(written)} karakter, paling banyak {EMAIL_MAX}.")
     try:
-        validate_email(raw)
+        validate_email(written.lower())
     except ValidationError:
-        raise FieldError(f"Alamat email tidak valid (tertulis “{raw}”).") from None
-    return raw
+        raise FieldError(f"Alamat email tidak valid (tertulis “{written}”).") from None
+    return written.lower()
+
+
+_ACTIVE = {"ya": True, "y": True, "aktif": True, "1": True, "true": True, "yes": True}
+_INACTIVE = {
+    "tidak": False,
+    "t": False,
+    "n": False,
+    "tidak aktif": False,
+    "nonaktif": False,
+    "non aktif": False,
+    "0": False,
+    "false": False,
+    "no": False,
+}
+
+
+def active(value: object) -> bool:
+    """The register export's "Aktif" column: Ya or Tidak (a blank cell: active, as a row without it)."""
+    if isinstance(value, bool):
+        return value
+    key = _key(value)
+    if not key:
+        return True
+    if key in _ACTIVE:
+        return True
+    if key in _INACTIVE:
+        return False
+    raise FieldError(f"Aktif harus Ya atau Tidak (tertulis “{text(value)}”).")

@@ -51,18 +51,48 @@ MAX_CELL_CHARS = 1000  # no register value is longer; bounds what a row may carr
 COLUMNS: dict[str, list[str]] = {
     "nip": ["NIP", "NIP Baru", "Nomor Induk Pegawai", "NIP/NI PPPK", "NI PPPK"],
     "full_name": ["Nama", "Nama Lengkap", "Nama Pegawai", "Nama ASN"],
-    "unit": ["Unit Kerja", "Unit", "OPD", "Perangkat Daerah", "Satuan Kerja", "Unor"],
+    "unit": [
+        "Unit Kerja",
+        "Unit",
+        "OPD",
+        "Perangkat Daerah",
+        "Satuan Kerja",
+        "Unor",
+        "Unit Organisasi",
+        "Nama Unit Kerja",
+    ],
     "position_title": ["Jabatan", "Nama Jabatan"],
-    "position_type": ["Jenis Jabatan"],
+    "position_type": ["Jenis Jabatan", "Tipe Jabatan"],
     "employment_status": ["Status Kepegawaian", "Status Pegawai", "Jenis Pegawai", "Status ASN"],
-    "rank": ["Golongan", "Gol", "Golongan/Ruang", "Pangkat/Golongan", "Grade"],
-    "education": ["Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan"],
+    "rank": ["Golongan", "Gol", "Golongan/Ruang", "Gol/Ruang", "Pangkat/Golongan", "Grade"],
+    "education": ["Pendidikan", "Pendidikan Terakhir", "Tingkat Pendidikan", "Jenjang Pendidikan"],
     "sex": ["Jenis Kelamin", "JK", "L/P", "Kelamin"],
     "birth_date": ["Tanggal Lahir", "Tgl Lahir", "Tgl. Lahir"],
     "email": ["Email", "E-mail", "Surel", "Alamat Email"],
-    "phone": ["Nomor HP", "No HP", "No. HP", "HP", "Nomor Ponsel", "No Telp", "Telepon"],
+    "phone": [
+        "Nomor HP",
+        "No HP",
+        "No. HP",
+        "HP",
+        "Nomor Ponsel",
+        "No Telp",
+        "Telepon",
+        "Nomor Telepon",
+        "No. Telp/HP",
+        "Telp/HP",
+        "No HP/WA",
+        "Nomor WA",
+        "WhatsApp",
+    ],
 }
 REQUIRED = {"nip", "full_name", "unit", "position_type", "employment_status", "sex"}
+# Read from files only (the API's fields are ``COLUMNS``): whether the employee is active, as the
+# register's own export writes it, so that an export imported again changes nothing. A file without
+# it lists the region's staff: every row is active, as before.
+STATE_COLUMNS: dict[str, list[str]] = {"active": ["Aktif", "Status Aktif"]}
+FILE_COLUMNS = {**COLUMNS, **STATE_COLUMNS}
+# The longest value each text column holds (the register's columns).
+MAX_LENGTH = {"full_name": 200, "position_title": 200, "unit": 200}
 TEMPLATE_HEADERS = [aliases[0] for aliases in COLUMNS.values()]
 RECORD_FIELDS = [
     "full_name",
@@ -100,6 +130,7 @@ class Record:
     birth_date: date | None
     email: str
     phone: str
+    active: bool = True
 
 
 @dataclass
@@ -117,10 +148,18 @@ class Problems:
 
 @dataclass
 class Parsed:
-    """What reading a file gives (pure data: it comes back from the reading child pickled)."""
+    """What reading a file gives (pure data: it comes back from the reading child pickled).
+
+    ``given``: the fields the input has (a file's columns); None for input that always has every field
+    (an API batch). A field a file lacks keeps each existing employee's stored value: a file with only
+    the required columns must not wipe the emails and ranks another file brought in. ``headers``: each
+    field as the file names it, for messages; ``ignored``: the file's headers that match no field."""
 
     records: list[Record]
     problems: Problems
+    given: frozenset[str] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -136,6 +175,12 @@ class Plan:
     same: list[Record] = field(default_factory=list)  # the unchanged rows (kept for a re-check)
     unit_ids: dict[str, int] = field(default_factory=dict)  # unit key -> id of the existing unit
     fingerprint: str = ""  # the register this plan was made against (``register_fingerprint``)
+    kept: list[str] = field(default_factory=list)  # fields the file lacks: stored values kept
+    ignored_headers: list[str] = field(default_factory=list)  # the file's headers that match no field
+
+    def notes(self) -> dict[str, list[str]]:
+        """What the admin should know of a file besides its rows (``ImportJob.notes``)."""
+        return {"kept": self.kept, "ignored": self.ignored_headers}
 
     def reject(self, error: RowError) -> None:
         self.rejected_row_numbers.add(error.row)
@@ -176,8 +221,8 @@ def _file_error(message: str) -> Plan:
 # Fields with few distinct values (a register repeats "PNS", "III/a", "S1" thousands of times): their
 # parsed value or message is remembered per value within one parse (``parse_rows``), which saves most of
 # a row's parsing time. The parsers are pure, so the outcome is the same as parsing the cell again.
-_REPEATING = frozenset({"employment_status", "sex", "rank", "position_type", "education"})
-_REQUIRED_ORDER = sorted(REQUIRED)  # the order of the "wajib diisi" messages
+_REPEATING = frozenset({"employment_status", "sex", "rank", "position_type", "education", "active"})
+_REQUIRED_ORDER = [name for name in COLUMNS if name in REQUIRED]  # "wajib diisi" in the template's order
 
 # (field, type, value, *args) -> (parsed?, the value or the message)
 Memo = dict[tuple[object, ...], tuple[bool, Any]]
@@ -194,7 +239,7 @@ def _parse_row(
     unusable: set[str] = set()  # cells already reported: not parsed again (one message per cell)
 
     def fail(name: str, message: str) -> None:
-        errors.append(RowError(number, headers.get(name, COLUMNS[name][0]), message))
+        errors.append(RowError(number, headers.get(name, FILE_COLUMNS[name][0]), message))
         unusable.add(name)
 
     for name, value in raw.items():
@@ -260,14 +305,19 @@ def _parse_row(
     education = value_of("education", parse.education)
     email = value_of("email", parse.email)
     phone = value_of("phone", parse.phone)
+    active = value_of("active", parse.active) if "active" in raw else True
+    texts = {name: parse.text(raw.get(name)) for name in MAX_LENGTH}
+    for name, value in texts.items():
+        if name not in unusable and len(value) > MAX_LENGTH[name]:
+            fail(name, f"Isi terlalu panjang: {len(value)} karakter, paling banyak {MAX_LENGTH[name]}.")
     if errors:
         return None, nip, errors
     record = Record(
         row=number,
         nip=nip,
-        unit=parse.text(raw.get("unit")),
-        full_name=parse.text(raw.get("full_name"))[:200],
-        position_title=parse.text(raw.get("position_title"))[:200],
+        unit=texts["unit"],
+        full_name=texts["full_name"],
+        position_title=texts["position_title"],
         position_type=position,
         employment_status=status,
         rank=record_rank or "",
@@ -276,6 +326,7 @@ def _parse_row(
         birth_date=birth,
         email=email or "",
         phone=phone or "",
+        active=active is not False,
     )
     return record, nip, []
 
@@ -284,10 +335,13 @@ def parse_file(data: bytes, filename: str) -> Parsed:
     """Every row of the file as a Record, or its errors. Raises TableError for a file-level problem.
 
     Pure (no database), so that ``check_isolated`` can run it in a child process."""
-    table = read_register(data, filename, COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
+    table = read_register(data, filename, FILE_COLUMNS, REQUIRED, max_bytes=MAX_BYTES)
     if not table.rows:
         raise TableError("Berkas tidak berisi baris pegawai di bawah baris judul kolom.")
-    return parse_rows(table.rows, table.headers)
+    parsed = parse_rows(table.rows, table.headers)
+    parsed.given = frozenset(table.headers)
+    parsed.ignored = list(table.ignored_headers)
+    return parsed
 
 
 def parse_rows(rows: Iterable[tuple[int, dict[str, object]]], headers: Mapping[str, str]) -> Parsed:
@@ -307,7 +361,7 @@ def parse_rows(rows: Iterable[tuple[int, dict[str, object]]], headers: Mapping[s
                     0,
                     RowError(
                         number,
-                        headers.get("nip", COLUMNS["nip"][0]),
+                        headers.get("nip", FILE_COLUMNS["nip"][0]),
                         f"NIP {nip} ada di dua baris: baris {first} dan baris {number}. Satu pegawai "
                         "hanya boleh ada di satu baris; hapus atau perbaiki salah satunya.",
                     ),
@@ -317,7 +371,7 @@ def parse_rows(rows: Iterable[tuple[int, dict[str, object]]], headers: Mapping[s
             problems.add(error)
         if record is not None:
             records.append(record)
-    return Parsed(records, problems)
+    return Parsed(records, problems, headers=dict(headers))
 
 
 def _unit_lookup(units: Iterable[WorkUnit]) -> dict[str, WorkUnit]:
@@ -354,15 +408,19 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool,
     if batch and deactivate_missing:
         raise ValueError("a batch is a part of the register: it cannot deactivate the employees it omits")
     records = parsed.records
+    kept = [] if parsed.given is None else [name for name in RECORD_FIELDS if name not in parsed.given]
     plan = Plan(
         rejected=list(parsed.problems.errors),
         rejected_row_numbers=set(parsed.problems.rows),
         rows=len(records) + len(parsed.problems.rows),
         fingerprint="" if batch else register_fingerprint(),  # first: a change after it is seen at the save
+        kept=kept,
+        ignored_headers=list(parsed.ignored),
     )
+    unit_column = parsed.headers.get("unit", COLUMNS["unit"][0])
     every_unit = list(WorkUnit.objects.all())  # one query for the active and the retired ones
     units = _unit_lookup(u for u in every_unit if u.retired_at is None)
-    retired = {name_key(u.name) for u in every_unit if u.retired_at is not None}
+    retired = _unit_lookup(u for u in every_unit if u.retired_at is not None)
     new_units: dict[str, str] = {}
     employees = Employee.objects.all()
     if batch:
@@ -374,17 +432,24 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool,
     for record in records:
         key = keys.get(record.unit) or keys.setdefault(record.unit, name_key(record.unit))
         unit = units.get(key)
+        if unit is None and not record.active:
+            unit = retired.get(key)  # a former employee may stay in a retired unit (the export's rows)
         if unit is None:
             if key in retired:
                 plan.reject(
-                    RowError(record.row, "Unit Kerja", f"Unit kerja “{record.unit}” sudah tidak aktif.")
+                    RowError(
+                        record.row,
+                        unit_column,
+                        f"Unit kerja “{record.unit}” sudah tidak aktif. Pindahkan pegawai aktif ke unit "
+                        "lain, atau aktifkan lagi unit itu lebih dulu.",
+                    )
                 )
                 continue
             if not create_units:
                 plan.reject(
                     RowError(
                         record.row,
-                        "Unit Kerja",
+                        unit_column,
                         f"Unit kerja “{record.unit}” tidak dikenal. Tambahkan unit itu lebih dulu, "
                         "atau centang “Buat unit kerja yang belum ada”.",
                     )
@@ -397,10 +462,13 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool,
         if current is None:
             plan.new.append(record)
             continue
+        for name in kept:  # absent from the file: the stored value stays (or a derived one fills a gap)
+            if current[name] not in ("", None):
+                setattr(record, name, current[name])
         same_unit = unit is not None and unit.pk == current["unit_id"]
         same = (
             same_unit
-            and current["is_active"]
+            and current["is_active"] == record.active
             and all(getattr(record, name) == current[name] for name in RECORD_FIELDS)
         )
         if same:

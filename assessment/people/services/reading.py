@@ -30,7 +30,7 @@ import itertools
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 from xml.parsers import expat
@@ -43,6 +43,7 @@ from frontend.tabular_reading import (
     HEADER_SCAN_ROWS,
     PREFERRED_SHEET,
     header_columns,
+    header_fit,
     read_table,
     table_from_rows,
     unsupported_file,
@@ -66,6 +67,9 @@ RATIO_FLOOR_BYTES = 10 * 2**20
 # texts in the template's columns (NIP, name, e-mail, phone, birth date as text), about 10 million characters.
 MAX_SHARED_STRINGS = 1_000_000
 MAX_SHARED_CHARS = 20_000_000
+# Sheets whose first rows are looked at for the register's header (a workbook with a summary or a list of
+# values before the data): each costs its first rows; registers have a handful of sheets.
+MAX_SHEETS_SCANNED = 30
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _EOCD = b"PK\x05\x06"
@@ -73,6 +77,8 @@ _XLSX_EXTENSIONS = {".xlsx"}
 _TEXT_EXTENSIONS = {".csv", ".txt"}
 _LINE_BREAK = re.compile(rb"\r\n?|\n")
 _CSV_DELIMITERS = (b";", b",", b"\t")
+Rows = Generator[tuple[int, list[object]], None, None]  # a sheet's rows as read: (row number, values)
+Head = list[tuple[int, list[object]]]  # a sheet's first rows, where its header is looked for
 
 
 def _count(n: int) -> str:
@@ -262,7 +268,7 @@ def _sheet_rows(
         ) from exc
 
 
-def _counted(rows: Iterator[tuple[int, list[object]]], title: str) -> Iterator[tuple[int, list[object]]]:
+def _counted(rows: Iterator[tuple[int, list[object]]], title: str) -> Rows:
     for number, values in rows:
         if number > MAX_ROWS:
             raise TableError(
@@ -271,6 +277,36 @@ def _counted(rows: Iterator[tuple[int, list[object]]], title: str) -> Iterator[t
                 "lalu unggah lagi."
             )
         yield number, values
+
+
+def _choose_sheet(
+    book: sheet.WorkbookParts,
+    columns: Mapping[str, Sequence[str]],
+    required: Collection[str],
+    open_rows: Callable[[str, str], tuple[sheet.RowReader, Rows]],
+) -> tuple[str, sheet.RowReader, Rows, Head]:
+    """The sheet that holds the register: one named "Pegawai" if there is one; else the first visible
+    sheet whose header has every required column; else the best fit (its messages say what it lacks).
+    Exports put a summary, a list of values or an empty "Sheet1" first, and hidden sheets hold lookups:
+    taking the first sheet blindly refused such files. Returns the title, its reader, the rest of its
+    rows and the first rows already read."""
+    preferred = [(t, p) for t, p in book.sheets if t.strip().casefold() == PREFERRED_SHEET]
+    visible = [(t, p) for t, p in book.sheets if t not in book.hidden] or book.sheets
+    best: tuple[tuple[int, int, bool], str, sheet.RowReader, Rows, Head] | None = None
+    for title, part in (preferred or visible)[:MAX_SHEETS_SCANNED]:
+        reader, rows = open_rows(title, part)
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        fit = header_fit(head, columns, required)
+        if best is None or fit > best[0]:
+            if best is not None:
+                best[3].close()  # its part of the archive is closed
+            best = (fit, title, reader, rows, head)
+        else:
+            rows.close()
+        if fit[0] == len(required):
+            break
+    assert best is not None  # book.sheets is not empty
+    return best[1], best[2], best[3], best[4]
 
 
 def _read_xlsx(
@@ -282,17 +318,17 @@ def _read_xlsx(
             book = sheet.workbook(archive)
             if not book.sheets:
                 raise TableError(f"Berkas {name} tidak memiliki lembar kerja.")
-            title, part = next(
-                ((t, p) for t, p in book.sheets if t.strip().casefold() == PREFERRED_SHEET), book.sheets[0]
-            )
             strings = sheet.shared_strings(archive, book.shared_strings)
             styles = sheet.date_styles(archive, book.styles)
         except sheet.BrokenWorkbook as exc:
             raise _broken(name) from exc
-        # Every row there is, whatever dimension the sheet declares (some generators write "A1").
-        reader = sheet.RowReader(archive, part, strings, styles, book.date1904, max_col=MAX_COLUMNS)
-        rows = _counted(_sheet_rows(reader.rows(), name, title), title)
-        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+
+        def open_rows(title: str, part: str) -> tuple[sheet.RowReader, Rows]:
+            # Every row there is, whatever dimension the sheet declares (some generators write "A1").
+            reader = sheet.RowReader(archive, part, strings, styles, book.date1904, max_col=MAX_COLUMNS)
+            return reader, _counted(_sheet_rows(reader.rows(), name, title), title)
+
+        title, reader, rows, head = _choose_sheet(book, columns, required, open_rows)
         # Only the header's columns are kept from here on (a duplicate's too, so that it is still reported).
         found = header_columns(head, columns, required)
         reader.max_col = found[-1] + 1 if found else MAX_COLUMNS

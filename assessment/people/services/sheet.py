@@ -51,6 +51,7 @@ class WorkbookParts:
     shared_strings: str | None
     styles: str | None
     date1904: bool
+    hidden: frozenset[str] = frozenset()  # titles of the hidden sheets (lists of values, leftovers)
 
 
 def _local(tag: str) -> str:
@@ -99,6 +100,7 @@ def _relationships(archive: zipfile.ZipFile, part: str) -> dict[str, tuple[str, 
 def workbook(archive: zipfile.ZipFile, part: str = "xl/workbook.xml") -> WorkbookParts:
     relationships = _relationships(archive, part)
     sheets: list[tuple[str, str]] = []
+    hidden: set[str] = set()
     flags = {"date1904": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -108,6 +110,8 @@ def workbook(archive: zipfile.ZipFile, part: str = "xl/workbook.xml") -> Workboo
             kind, target = relationships.get(rid, ("", ""))
             if kind.endswith(WORKSHEET) and target in archive.NameToInfo:
                 sheets.append((attrs.get("name", ""), target))
+                if attrs.get("state") in {"hidden", "veryHidden"}:
+                    hidden.add(attrs.get("name", ""))
         elif local == "workbookPr":
             flags["date1904"] = attrs.get("date1904", "").strip().lower() in {"1", "true"}
 
@@ -118,7 +122,7 @@ def workbook(archive: zipfile.ZipFile, part: str = "xl/workbook.xml") -> Workboo
             (t for k, t in relationships.values() if k.endswith(kind) and t in archive.NameToInfo), None
         )
 
-    return WorkbookParts(sheets, first(SHARED_STRINGS), first(STYLES), flags["date1904"])
+    return WorkbookParts(sheets, first(SHARED_STRINGS), first(STYLES), flags["date1904"], frozenset(hidden))
 
 
 def shared_strings(archive: zipfile.ZipFile, part: str | None) -> list[str]:

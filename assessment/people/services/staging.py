@@ -44,7 +44,17 @@ from assessment.people.services.importing import (
 from assessment.people.services.units import name_key
 
 NEW, CHANGED, UNCHANGED, DEACTIVATE = "new", "changed", "unchanged", "deactivate"
-_STAGED_COLUMNS = ["job_id", "row", "action", "employee_id", "unit_id", "unit", "nip", *RECORD_FIELDS]
+_STAGED_COLUMNS = [
+    "job_id",
+    "row",
+    "action",
+    "employee_id",
+    "unit_id",
+    "unit",
+    "nip",
+    *RECORD_FIELDS,
+    "is_active",
+]
 
 
 class RegisterChanged(Exception):
@@ -55,7 +65,17 @@ def _rows(job_id: Any, plan: Plan) -> Iterator[tuple[Any, ...]]:
     def row(record: Record, action: str, employee_id: int | None) -> tuple[Any, ...]:
         unit_id = plan.unit_ids.get(name_key(record.unit))
         values = [getattr(record, name) for name in RECORD_FIELDS]
-        return (job_id, record.row, action, employee_id, unit_id, record.unit, record.nip, *values)
+        return (
+            job_id,
+            record.row,
+            action,
+            employee_id,
+            unit_id,
+            record.unit,
+            record.nip,
+            *values,
+            record.active,
+        )
 
     for record in plan.new:
         yield row(record, NEW, None)
@@ -64,7 +84,7 @@ def _rows(job_id: Any, plan: Plan) -> Iterator[tuple[Any, ...]]:
     for record in plan.same:
         yield row(record, UNCHANGED, None)
     for pk in plan.deactivated:
-        yield (job_id, 0, DEACTIVATE, pk, None, "", "", *([""] * 7), None, "", "")
+        yield (job_id, 0, DEACTIVATE, pk, None, "", "", *([""] * 7), None, "", "", False)
 
 
 def stage(job: ImportJob, plan: Plan) -> None:
@@ -79,8 +99,8 @@ def stage(job: ImportJob, plan: Plan) -> None:
     ):
         for values in _rows(job.pk, plan):
             copy.write_row(values)
-    job.fingerprint = plan.fingerprint
-    ImportJob.objects.filter(pk=job.pk).update(fingerprint=plan.fingerprint)
+    job.fingerprint, job.notes = plan.fingerprint, plan.notes()
+    ImportJob.objects.filter(pk=job.pk).update(fingerprint=job.fingerprint, notes=job.notes)
 
 
 def staged_records(job: ImportJob) -> list[Record]:
@@ -89,18 +109,20 @@ def staged_records(job: ImportJob) -> list[Record]:
         StagedRow.objects.filter(job=job)
         .exclude(action=DEACTIVATE)
         .order_by("row")
-        .values_list("row", "nip", "unit", *RECORD_FIELDS)
+        .values_list("row", "nip", "unit", "is_active", *RECORD_FIELDS)
     )
     return [
-        Record(row=row, nip=nip, unit=unit, **dict(zip(RECORD_FIELDS, rest, strict=True)))
-        for row, nip, unit, *rest in values.iterator(chunk_size=5000)
+        Record(row=row, nip=nip, unit=unit, active=active, **dict(zip(RECORD_FIELDS, rest, strict=True)))
+        for row, nip, unit, active, *rest in values.iterator(chunk_size=5000)
     ]
 
 
 def replan(job: ImportJob) -> Plan:
     """Compare the staged rows with the register as it is now (no file is read) and stage the result;
     a plan with rejected rows (a unit retired in the meantime...) is returned unstaged."""
-    parsed = Parsed(staged_records(job), Problems())
+    kept = set(job.notes.get("kept", []))  # the file's missing columns keep the register's values, as before
+    given = frozenset(name for name in RECORD_FIELDS if name not in kept) | {"nip", "unit"}
+    parsed = Parsed(staged_records(job), Problems(), given=given, ignored=list(job.notes.get("ignored", [])))
     plan = plan_import(parsed, create_units=job.create_units, deactivate_missing=job.deactivate_missing)
     with transaction.atomic():
         if plan.rejected:
@@ -183,7 +205,7 @@ def apply_staged(job: ImportJob, progress: Callable[[int, int], None] | None = N
     step(
         _execute(
             f"INSERT INTO {employee} (nip, unit_id, is_active, created_at, updated_at, {fields}) "  # noqa: S608
-            f"SELECT nip, unit_id, true, %s, %s, {fields} FROM {staged} "
+            f"SELECT nip, unit_id, is_active, %s, %s, {fields} FROM {staged} "
             "WHERE job_id = %s AND action = %s ORDER BY row",
             [now, now, job.pk, NEW],
             counts.get(NEW, 0),
@@ -193,7 +215,8 @@ def apply_staged(job: ImportJob, progress: Callable[[int, int], None] | None = N
     assignments = ", ".join(f"{name} = s.{name}" for name in RECORD_FIELDS)
     step(
         _execute(
-            f"UPDATE {employee} e SET unit_id = s.unit_id, is_active = true, updated_at = %s, {assignments} "  # noqa: S608
+            f"UPDATE {employee} e SET unit_id = s.unit_id, is_active = s.is_active, updated_at = %s, "  # noqa: S608
+            f"{assignments} "
             f"FROM {staged} s WHERE s.job_id = %s AND s.action = %s AND e.id = s.employee_id",
             [now, job.pk, CHANGED],
             counts.get(CHANGED, 0),

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import importlib
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import openpyxl
 import pytest
-from django_tenants.utils import schema_context
 
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.services import employees as register
-from assessment.people.services import importing, staging, units
+from assessment.people.services import importing, staging
 
 HEADER = (
     "NIP;Nama;Unit Kerja;Jabatan;Jenis Jabatan;Status Kepegawaian;Golongan;Pendidikan;Jenis Kelamin;"
@@ -31,14 +29,6 @@ ROW_3 = (
 
 def csv(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode(encoding)
-
-
-@pytest.fixture
-def region(region_a: Any) -> Iterator[Any]:
-    with schema_context(region_a.schema_name):
-        units.create_unit(code="DINKES", name="Dinas Kesehatan", kind="dinas")
-        units.create_unit(code="KEC-TGR", name="Kecamatan Tenggarong", kind="kecamatan")
-        yield region_a
 
 
 def errors_of(plan: importing.Plan) -> list[tuple[int, str, str]]:

@@ -122,7 +122,11 @@ def test_a_recheck_that_finds_a_retired_unit_rejects_the_file(region_a: Any) -> 
         assert Employee.objects.count() == 0
         replanned = staging.replan(job)
         assert [(e.row, e.message) for e in replanned.rejected] == [
-            (3, "Unit kerja “Kecamatan Tenggarong” sudah tidak aktif.")
+            (
+                3,
+                "Unit kerja “Kecamatan Tenggarong” sudah tidak aktif. Pindahkan pegawai aktif ke unit "
+                "lain, atau aktifkan lagi unit itu lebih dulu.",
+            )
         ]
         assert not StagedRow.objects.filter(job=job).exists()
 

@@ -164,7 +164,9 @@ def test_parse_accepts_unclean_input_and_default_today() -> None:
         (
             "198703122010012000",
             "serial",
-            "Nomor urut dalam NIP (tiga digit terakhir) tidak boleh 000.",
+            "Nomor urut dalam NIP (tiga digit terakhir) tidak boleh 000. Biasanya ini tanda NIP pernah "
+            "tersimpan sebagai angka di Excel sehingga tiga digit terakhirnya hilang; format kolom NIP "
+            "sebagai Teks lalu ketik ulang NIP dari sumbernya.",
         ),
     ],
 )
@@ -207,12 +209,14 @@ def test_validate_pns_structural_error() -> None:
     assert _error(validate_nip, "198703122010013001", "PNS", today=TODAY).code == "sex"
 
 
-def test_validate_pppk_only_checks_length() -> None:
+def test_validate_pppk_checks_length_and_serial() -> None:
     # PPPK numbers do not follow the PNS layout (here "21" in the month position).
     assert validate_nip("198703122021211001", "PPPK", today=TODAY) is None
     assert validate_nip("199913452099993999", "pppk", today=TODAY) is None
     assert _error(validate_nip, "19870312202121100", "PPPK").code == "length"
     assert _error(validate_nip, 1.98703122021211e17, "PPPK").code == "lost_digits"
+    # The same number that Excel rounded and a CSV then wrote out as text: its serial is 000.
+    assert _error(validate_nip, "198703122021211000", "PPPK").code == "serial"
 
 
 def test_validate_unknown_status() -> None:
