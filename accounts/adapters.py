@@ -11,6 +11,9 @@ Who the client is and how wrong passwords are limited are the project's, not all
   client, and a generous per-account ceiling that never locks the owner's first try), and
   ``authentication_failed`` counts the failure. A refused client gets allauth's
   ``too_many_login_attempts`` error; ``accounts.views.LoginView`` answers it with 429 and Retry-After.
+
+Where ``next=`` may lead is the project's too (``is_safe_url``): the request's own host only
+(``accounts.redirects``), not every host ``ALLOWED_HOSTS`` accepts (all of the platform's subdomains).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts import redirects
 from accounts.mail_links import SiteLinksAdapterMixin
 from config import ratelimit
 
@@ -47,6 +52,10 @@ class AccountAdapter(SiteLinksAdapterMixin, DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> Any:
         return "/"
+
+    def is_safe_url(self, url: str | None) -> bool:
+        # Same host only: allauth's check accepts every subdomain of the platform's domain.
+        return redirects.is_same_host(context.request, url)
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return ratelimit.client_ip(request)

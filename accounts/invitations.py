@@ -13,6 +13,16 @@ reset's lifetime. The design:
   other. A new invitation to someone who has not chosen a password yet first gives them a fresh unusable
   password, which ends every older link; a user who already has a password keeps it (the admin cannot
   take over an account by re-inviting it), and their link ends when they use it.
+* Not for an account already set up: a user who has a password *and* an authenticator is not invited
+  (``needed``), and an earlier link of theirs no longer works. An invitation is for choosing a first
+  password (or, for a user without an authenticator, another one the admin sends them to); for such a user
+  it could only be a second way to replace the password, beside the sign-in page's reset, that the admin
+  set off and the user did not ask for. A region admin pressing "send the invitation again" for them
+  expects to help someone who cannot sign in: the page says instead that they sign in with their password
+  and authenticator, and that a forgotten password is reset from the sign-in page (which still asks for
+  the second factor afterwards).
+* Accepting signs the invitee in as the password sign-in does (``accounts.signin.sign_in``): a user with
+  an authenticator passes the second factor's step first; the link alone never skips it.
 * Opening the link (GET) only shows the form: mail scanners follow links. Only the form's POST uses it.
 * The link's address comes from configuration (``config.sites``), never the request's Host header.
 * The mail is written in Indonesian (the platform's language), as plain text: its facts (region, role,
@@ -39,6 +49,7 @@ from django.utils.http import base36_to_int, int_to_base36
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from accounts.services import has_totp
 from accounts.tokens import SchemaBoundPasswordResetTokenGenerator
 from config import sites
 
@@ -85,6 +96,15 @@ class Invitation:
     expires_at: datetime
 
 
+class NotNeeded(ValueError):
+    """The user has a password and an authenticator: there is nothing to invite them to."""
+
+
+def needed(user: User) -> bool:
+    """Whether ``user`` may be invited: not when they already have a password and an authenticator."""
+    return not (user.has_usable_password() and has_totp(user))
+
+
 def make_token(user: User) -> str:
     return f"{int_to_base36(user.pk)}-{generator.make_token(user)}"
 
@@ -98,7 +118,7 @@ def user_for_token(token: str) -> User | None:
         return None
     user_model: Any = get_user_model()
     user: User | None = user_model.objects.filter(pk=pk, is_active=True).first()
-    if user is None or not generator.check_token(user, key):
+    if user is None or not generator.check_token(user, key) or not needed(user):
         return None
     return user
 
@@ -106,7 +126,10 @@ def user_for_token(token: str) -> User | None:
 def prepare(
     user: User, *, region_name: str, invited_by: str, units: Sequence[str], now: datetime | None = None
 ) -> Invitation:
-    """A fresh link for ``user``; a user without a password gets a new unusable one (older links end)."""
+    """A fresh link for ``user``; a user without a password gets a new unusable one (older links end).
+    ``NotNeeded`` for a user with a password and an authenticator."""
+    if not needed(user):
+        raise NotNeeded(user.email)
     if not user.has_usable_password():
         user.set_unusable_password()
         user.save(update_fields=["password"])

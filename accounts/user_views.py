@@ -1,12 +1,13 @@
 """A region's users: the list, adding one (with a coordinator's units), editing one, importing many, and
-the invitation link's page where an invitee chooses a password and is signed in."""
+the invitation link's page where an invitee chooses a password and is signed in (through the second
+factor's step when they have an authenticator: ``accounts.signin.sign_in``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import get_user_model, logout
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,7 @@ from accounts.access import access
 from accounts.forms import AcceptInvitationForm, RegionUserForm, UserEditForm, UserImportForm
 from accounts.roles import Role
 from accounts.services import create_user, set_active, set_role
+from accounts.signin import sign_in
 from assessment.people.models import WorkUnit
 from assessment.people.services import coordinators
 from frontend.downloads import XLSX, attachment
@@ -62,6 +64,13 @@ def _already_there(email: str) -> str:
         reverse("user_update", args=[existing.pk]),
         _("Change their role and units on their page."),
     )
+
+
+def _already_set_up(person: Any) -> str:
+    return _(
+        "%(name)s already has a password and an authenticator, so no invitation is sent: they sign in "
+        "with these. A forgotten password is reset with “Forgot your password?” on the sign-in page."
+    ) % {"name": person}
 
 
 @access(roles=ADMIN)
@@ -113,6 +122,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and action == "invite":
         if not person.is_active:
             messages.error(request, _("Activate the user before inviting them."))
+        elif not invitations.needed(person):
+            messages.error(request, _already_set_up(person))
         elif _invite(request, person):
             messages.success(
                 request, _("A new invitation was mailed to %(email)s.") % {"email": person.email}
@@ -131,7 +142,12 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 coordinators.set_units(person, data["units"])
             messages.success(request, _("%(name)s was updated.") % {"name": person})
             return redirect("users")
-    context = {"person": person, "form": form, "units": coordinators.units_of(person)}
+    context = {
+        "person": person,
+        "form": form,
+        "units": coordinators.units_of(person),
+        "set_up": not invitations.needed(person),
+    }
     return render(request, "accounts/user_edit.html", context)
 
 
@@ -222,13 +238,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "frontend/error.html", failure, status=410)
     form = AcceptInvitationForm(request.POST or None, user=invitee)
     if request.method == "POST" and form.is_valid():
-        if request.user.is_authenticated and request.user.pk != invitee.pk:
-            logout(request)  # someone else's session on this browser
+        if request.user.is_authenticated:
+            # Someone else's session on this browser, or the invitee's own, which the new password ends
+            # anyway: the sign-in below starts a fresh one (its pending second-factor step lives there).
+            logout(request)
         invitations.accept(invitee, form.cleaned_data["password1"])
-        login(request, invitee, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome, %(name)s! Your password is set.") % {"name": invitee})
         # A coordinator's work is test day: the rounds, with their live progress and participants.
-        return redirect("round_list" if invitee.role == Role.UNIT_COORDINATOR else "home")
+        landing = reverse("round_list" if invitee.role == Role.UNIT_COORDINATOR else "home")
+        # As the password sign-in: a user with an authenticator passes the second factor's step first.
+        return sign_in(request, invitee, redirect_url=landing)
     units = coordinators.units_of(invitee) if invitee.role == Role.UNIT_COORDINATOR else []
     context = {"invitee": invitee, "form": form, "units": units}
     return render(request, "accounts/invitation.html", context)

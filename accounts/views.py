@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,23 +17,33 @@ from accounts.access import access
 from accounts.forms import RegionSecurityForm
 from accounts.roles import Role
 from accounts.services import redeem_login_token
+from accounts.signin import sign_in
 
 ADMIN = [Role.REGION_ADMIN]
 
 
 @access(public=True)
 def login_token(request: HttpRequest, token: str) -> HttpResponse:
-    """Where signup sends the new admin: a one-time link that signs them in on their region's host."""
+    """Where signup sends the new admin: a one-time link that signs them in on their region's host.
+
+    Through allauth's login stages (``accounts.signin.sign_in``), as the password sign-in: the link lives
+    two minutes and the admin has just been made, but their password is theirs from the signup form, so
+    within those minutes they could have signed in elsewhere and set up an authenticator; the link then
+    asks for it like the sign-in page would, instead of skipping it."""
     user = redeem_login_token(token)
     if user is None:
         messages.error(request, _("This sign-in link has expired or was already used. Please sign in."))
         return redirect("account_login")
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if request.user.is_authenticated:
+        logout(request)  # whoever's session this browser had: the link starts a fresh one
+    response = sign_in(request, user, redirect_url=reverse("home"))
+    if not request.user.is_authenticated:
+        return response  # the second factor's step comes first
     address = EmailAddress.objects.filter(user=user, primary=True, verified=False).first()
     if address is not None:  # sent from the region's host, so the link points there
         address.send_confirmation(request, signup=True)
     messages.success(request, _("Welcome! Your region's site is ready."))
-    return redirect("home")
+    return response
 
 
 @access(public=True)

@@ -8,7 +8,8 @@ from celery import shared_task
 
 from webhooks.services import delivering
 
-# The POST times out after 5 s; the limit only guards against a stuck DNS lookup or TLS handshake.
+# The send ends at transport's deadline (5 s, name lookup and TLS included); the limit is a last guard,
+# against a stuck database say.
 SOFT_LIMIT = 60
 
 

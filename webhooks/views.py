@@ -52,7 +52,10 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     endpoint = get_object_or_404(Endpoint, pk=pk)
     form = EndpointForm(request.POST or None, instance=endpoint)
     if request.method == "POST" and form.is_valid():
-        service.update(form.save(commit=False), form.changed_data)
+        if service.update(form.save(commit=False), form.changed_data):
+            # A new URL has a new secret, shown on this answer only, as on creation.
+            context = {"endpoint": endpoint, "header": SIGNATURE_HEADER, "rotated": True}
+            return _no_store(render(request, "webhooks/created.html", context))
         messages.success(request, _("Webhook saved."))
         return redirect("webhook_detail", pk=endpoint.pk)
     deliveries = Delivery.objects.filter(endpoint=endpoint).order_by("-created_at", "-id")[:LOG_LENGTH]

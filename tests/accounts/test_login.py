@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -82,3 +84,22 @@ def test_password_reset_sends_a_link_on_the_region_host(db: Any, region_a: Any, 
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "http://samarinda.localhost/akun/password/reset/key/" in mailoutbox[0].body
+
+
+def test_the_signup_link_asks_for_the_second_factor_when_there_is_one(db: Any, region_a: Any) -> None:
+    """Within the link's two minutes the new admin could have set up an authenticator (they have their
+    password): the link then leads to the second factor's step, not into the site."""
+    user = make_user(region_a, Role.REGION_ADMIN)
+    secret = generate_totp_secret()
+    with schema_context(region_a.schema_name):
+        TOTP.activate(user, secret)
+        token = issue_login_token(user)
+    client = Client(HTTP_HOST="samarinda.localhost")
+    response = client.get(f"/masuk/token/{token}/")
+    assert response["Location"].startswith("/akun/2fa/authenticate/")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/pengguna/").status_code == 302
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    done = client.post("/akun/2fa/authenticate/", {"code": code})
+    assert done["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(user.pk)

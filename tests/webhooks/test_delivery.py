@@ -14,10 +14,10 @@ from django_tenants.utils import schema_context
 
 from webhooks.events import Event, emit
 from webhooks.models import Delivery, Endpoint
-from webhooks.services import delivering, signing
+from webhooks.services import addresses, delivering, signing, transport
 from webhooks.tasks import send_delivery
 
-from .conftest import Receiver
+from .conftest import Dripper, Receiver
 
 ALL = [str(e) for e in Event if e is not Event.TEST]
 
@@ -192,6 +192,10 @@ def test_payloads_must_be_plain_data(region_a: Any, eager: None, receiver: Recei
         "https://[::ffff:10.0.0.1]/hook",
         "https://0.0.0.0/hook",
         "https://user:pw@8.8.8.8/hook",
+        "https://[fec0::1]/hook",  # site-local
+        "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
+        "https://[::ffff:169.254.169.254]/hook",  # IPv4-mapped
     ],
 )
 def test_private_and_plain_http_addresses_are_refused_on_save(region_a: Any, settings: Any, url: str) -> None:
@@ -268,3 +272,83 @@ def test_attempts_whose_task_was_lost_are_queued_again(
         assert Delivery.objects.get(pk=lost.pk).status == Delivery.Status.SUCCEEDED
     send_overdue_everywhere.apply()
     assert len(receiver.requests) == 2
+
+
+def test_ipv6_ranges_that_lead_elsewhere_are_not_public() -> None:
+    import ipaddress
+
+    for refused in ("fec0::1", "feff::1", "2002:808:808::1", "2001::1", "2001:0:ffff::1", "::ffff:10.0.0.1"):
+        assert not addresses.is_public(ipaddress.ip_address(refused)), refused
+    for public in ("2606:4700:4700::1111", "2a00:1450:4001::1", "::ffff:8.8.8.8", "8.8.8.8"):
+        assert addresses.is_public(ipaddress.ip_address(public)), public
+
+
+# --- The send's deadline ----------------------------------------------------------------------------
+
+
+def test_a_body_dripped_after_a_quick_200_is_not_a_delivery(eager: None, dripper: Dripper) -> None:
+    """Status line and headers at once, then the body a byte every 0.2 s: the send stops at its deadline
+    and counts as failed (retried later), although "200" had arrived."""
+    dripper.head = b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n"
+    dripper.payload, dripper.interval = b"x" * 30, 0.2
+    started = time.monotonic()
+    response = transport.post(dripper.url, b"{}", {}, timeout=1.0)
+    assert time.monotonic() - started < 2.0
+    assert response.status is None
+    assert not response.refused
+    assert response.error == transport.deadline_error(1.0)
+    assert delivering.retryable(response)
+
+
+def test_a_dripped_tls_handshake_is_cut_off_at_the_deadline(eager: None, dripper: Dripper) -> None:
+    """The deadline covers the TLS handshake too: a server that answers the ClientHello with a record
+    header announcing 16 KB and then drips them never completes it, and no read waits long enough for
+    a per-read timeout."""
+    dripper.http = False
+    dripper.head = b"\x16\x03\x03\x40\x00"  # a handshake record of 16384 bytes is coming...
+    dripper.payload, dripper.interval = b"\x02" * 100, 0.2  # ...slowly
+    started = time.monotonic()
+    response = transport.post(f"https://127.0.0.1:{dripper.port}/hook", b"{}", {}, timeout=1.0)
+    assert time.monotonic() - started < 2.0
+    assert response.status is None
+    assert response.error == transport.deadline_error(1.0)
+
+
+def test_a_slow_name_lookup_counts_against_the_deadline(
+    eager: None, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = addresses.socket.getaddrinfo
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(2.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    response = transport.post(receiver.url.replace("127.0.0.1", "localhost"), b"{}", {}, timeout=1.0)
+    assert time.monotonic() - started < 1.8
+    assert (response.status, response.refused) == (None, False)
+    assert response.error == transport.deadline_error(1.0)
+    assert receiver.requests == []
+
+
+def test_a_quick_answer_within_the_deadline_is_delivered(eager: None, receiver: Receiver) -> None:
+    response = transport.post(receiver.url, b"{}", {"Content-Type": "application/json"}, timeout=1.0)
+    assert (response.status, response.error) == (200, "")
+    assert len(receiver.requests) == 1
+
+
+def test_sending_again_what_was_delivered_meanwhile_sends_nothing(
+    region_a: Any, eager: None, receiver: Receiver
+) -> None:
+    """The admin's resend read the delivery before taking its lock; a worker's attempt it waited for may
+    have delivered it: nothing more is sent."""
+    with schema_context(region_a.schema_name):
+        hook = endpoint(receiver.url)
+        delivery = Delivery.objects.create(
+            endpoint=hook, event="round.opened", payload={"x": 1}, status="succeeded", attempts=1
+        )
+        outcome = delivering.attempt(delivery.pk, None)
+    assert outcome is not None
+    assert (outcome.delivery.status, outcome.delivery.attempts) == (Delivery.Status.SUCCEEDED, 1)
+    assert receiver.requests == []

@@ -5,6 +5,7 @@ trail, other roles and region B kept out, and a read-only region refused."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -15,9 +16,9 @@ from accounts.roles import Role
 from audit.models import Event as AuditEvent
 from tests.factories import PASSWORD, make_user
 from webhooks.models import Delivery, Endpoint
-from webhooks.services import signing
+from webhooks.services import signing, transport
 
-from .conftest import Receiver
+from .conftest import Dripper, Receiver
 
 HOST_A = "samarinda.localhost"
 HOST_B = "balikpapan.localhost"
@@ -135,7 +136,7 @@ def test_edit_disable_and_delete(admin_a: Client, region_a: Any, eager: None, re
         f"/pengaturan/webhook/{endpoint.pk}/",
         {"url": receiver.url + "/v2", "events": ["import.finished"], "active": "on", "description": "x"},
     )
-    assert edited.status_code == 302
+    assert edited.status_code == 200  # a new URL: the new secret is shown (see the test below)
     admin_a.post(f"/pengaturan/webhook/{endpoint.pk}/aktif/")
     with schema_context(region_a.schema_name):
         endpoint.refresh_from_db()
@@ -195,3 +196,103 @@ def test_a_read_only_region_can_look_but_not_change(
     assert receiver.requests == []
     with schema_context(region_a.schema_name):
         assert Endpoint.objects.count() == 1
+
+
+# --- A receiver that never finishes answering ------------------------------------------------------
+
+
+def test_a_test_send_to_a_dripping_receiver_stops_at_the_deadline_and_fails(
+    admin_a: Client, region_a: Any, eager: None, dripper: Dripper
+) -> None:
+    """The receiver sends a whole "200 OK", one byte every half second: each read is quick, the answer
+    takes over 10 s. The send ends at the 5-second deadline and is recorded as failed, not delivered."""
+    add(admin_a, dripper.url)
+    with schema_context(region_a.schema_name):
+        endpoint = Endpoint.objects.get()
+    started = time.monotonic()
+    page = admin_a.post(f"/pengaturan/webhook/{endpoint.pk}/uji/", follow=True)
+    took = time.monotonic() - started
+    assert transport.TIMEOUT_SECONDS - 0.5 <= took < transport.TIMEOUT_SECONDS + 1.5
+    text = page.content.decode()
+    assert "Uji gagal" in text
+    assert "tidak menjawab lengkap dalam 5 detik" in text  # the reason, in Indonesian
+    with schema_context(region_a.schema_name):
+        delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.last_status_code) == (Delivery.Status.GAVE_UP, None)
+    assert delivery.duration_ms is not None
+    assert delivery.duration_ms < (transport.TIMEOUT_SECONDS + 1) * 1000
+    assert dripper.connections == 1
+
+
+def test_sending_again_to_a_dripping_receiver_is_bounded_and_retried_later(
+    admin_a: Client, region_a: Any, eager: None, dripper: Dripper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The resend from the web request is bounded the same way: the request (and the delivery's row lock
+    it holds across the send) lasts about the deadline, then the failure is recorded and retried later."""
+    monkeypatch.setattr(transport, "TIMEOUT_SECONDS", 1.5)
+    dripper.head = b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"  # a quick status line, a slow body
+    dripper.payload = b"x" * 40
+    add(admin_a, dripper.url)
+    with schema_context(region_a.schema_name):
+        endpoint = Endpoint.objects.get()
+        delivery = Delivery.objects.create(
+            endpoint=endpoint, event="round.opened", payload={"x": 1}, status="failed", attempts=1
+        )
+    started = time.monotonic()
+    page = admin_a.post(f"/pengaturan/webhook/kiriman/{delivery.pk}/ulang/", follow=True)
+    took = time.monotonic() - started
+    assert 1.0 <= took < 3.0
+    assert "Kirim ulang gagal" in page.content.decode()
+    with schema_context(region_a.schema_name):
+        delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+        Delivery.Status.FAILED,
+        2,
+        None,
+    )
+    assert delivery.next_attempt_at is not None
+    assert "1.5 detik" in delivery.last_error
+
+
+def test_a_new_url_gets_a_new_secret_shown_once(
+    admin_a: Client, region_a: Any, eager: None, receiver: Receiver
+) -> None:
+    add(admin_a, receiver.url)
+    with schema_context(region_a.schema_name):
+        endpoint = Endpoint.objects.get()
+    old_secret = endpoint.secret
+    # Other changes keep the secret.
+    saved = admin_a.post(
+        f"/pengaturan/webhook/{endpoint.pk}/",
+        {"url": receiver.url, "events": ["import.finished"], "active": "on", "description": "x"},
+    )
+    assert saved.status_code == 302
+    with schema_context(region_a.schema_name):
+        endpoint.refresh_from_db()
+    assert endpoint.secret == old_secret
+    # A new address: a new secret, shown on the answer only.
+    moved = admin_a.post(
+        f"/pengaturan/webhook/{endpoint.pk}/",
+        {"url": receiver.url + "/baru", "events": ["import.finished"], "active": "on", "description": "x"},
+    )
+    assert moved.status_code == 200
+    assert moved["Cache-Control"] == "no-store"
+    with schema_context(region_a.schema_name):
+        endpoint.refresh_from_db()
+        details = AuditEvent.objects.filter(kind="webhook.changed").latest("pk").details
+    assert endpoint.secret != old_secret
+    assert endpoint.secret.startswith("whsec_")
+    text = moved.content.decode()
+    assert endpoint.secret in text
+    assert old_secret not in text
+    assert "rahasia penandatanganan baru" in text
+    assert details["signing_renewed"] is True
+    assert endpoint.secret not in json.dumps(details)
+    assert endpoint.secret not in admin_a.get(f"/pengaturan/webhook/{endpoint.pk}/").content.decode()
+    # Requests to the new address are signed with the new secret only.
+    admin_a.post(f"/pengaturan/webhook/{endpoint.pk}/uji/")
+    got = receiver.requests[-1]
+    assert got.path == "/ikd/hook/baru"
+    signing.verify(got.body, got.headers["IKD-Signature"], endpoint.secret)
+    with pytest.raises(signing.SignatureError):
+        signing.verify(got.body, got.headers["IKD-Signature"], old_secret)

@@ -4,7 +4,10 @@
 caller's transaction and queues the first attempt on commit; a rolled-back change leaves nothing.
 
 ``attempt`` makes one attempt while holding the delivery's row lock (``SELECT ... FOR UPDATE``) across the
-POST (bounded by the 5-second timeout). The task names the attempt number it is for; a delivery that has
+POST, which ``transport.post`` ends at its deadline (``transport.TIMEOUT_SECONDS``, 5 s for the whole send:
+name lookup, connection, TLS, request and answer; a receiver dripping its answer is cut off and the attempt
+fails), so the lock, and a web request's worker and database connection during the admin's test send or
+resend, are held for about that long at most. The task names the attempt number it is for; a delivery that has
 succeeded, has been given up or already had that attempt is left alone. So a task run twice (``acks_late``
 after a worker died, the Redis broker redelivering a long countdown after its visibility timeout) sends
 at most once per number, and receivers drop any remaining repeat by the event id (``IKD-Event``). A worker
@@ -157,6 +160,9 @@ def attempt(delivery_id: int, number: int | None) -> Outcome | None:
             delivery.status in {S.SUCCEEDED, S.GAVE_UP} or delivery.attempts >= number
         ):
             return Outcome(delivery, None)  # done already, or a repeat of an attempt made
+        if number is None and delivery.status == S.SUCCEEDED:
+            # The admin's resend, read before the lock: a worker's attempt it waited for has delivered it.
+            return Outcome(delivery, None)
         if number is not None and not delivery.endpoint.active:
             delivery.status, delivery.next_attempt_at = S.GAVE_UP, None
             delivery.last_error = "Endpoint disabled; not sent."

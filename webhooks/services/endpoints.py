@@ -1,5 +1,5 @@
 """The region admin's changes to endpoints, each audited (the secret never goes into the trail: it is
-shown once, on the page that answers the creation)."""
+shown once, on the page that answers the creation, or the change of URL that replaced it)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
 from audit import services as audit_trail
-from webhooks.models import Delivery, Endpoint
+from webhooks.models import Delivery, Endpoint, new_secret
 from webhooks.services import delivering
 
 
@@ -43,12 +43,23 @@ def create(url: str, description: str, events: Sequence[str], active: bool, acto
 
 
 @transaction.atomic
-def update(endpoint: Endpoint, changed: Sequence[str]) -> Endpoint:
+def update(endpoint: Endpoint, changed: Sequence[str]) -> bool:
+    """Save the admin's changes; True when the URL changed, which replaces the secret (the caller shows the
+    new one once, as on creation). The old receiver knows the old secret: kept, it could sign requests the
+    new receiver would take for IKD's. And the new receiver needs the secret, which is never shown again
+    after creation."""
+    rotated = "url" in changed
+    if rotated:
+        endpoint.secret = new_secret()
     endpoint.save()
     audit_trail.record(
-        "webhook.changed", subject=_subject(endpoint), fields=list(changed), events=endpoint.events
+        "webhook.changed",
+        subject=_subject(endpoint),
+        fields=list(changed),
+        events=endpoint.events,
+        signing_renewed=rotated,  # a key named "secret" would be dropped from the trail
     )
-    return endpoint
+    return rotated
 
 
 @transaction.atomic
