@@ -7,16 +7,20 @@ A bank a round has used (``locked_at``) keeps its items: only their parameters m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessment.instrument import files
 from assessment.instrument.models import Area, Competence, Framework, Item, ItemBank, ProficiencyLevel
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,37 @@ class LoadResult:
     frameworks: list[str]
     banks: list[str]
     items: int
+
+
+def _sync(
+    queryset: QuerySet[M],
+    key: str,
+    wanted: Mapping[Any, dict[str, Any]],
+    make: Callable[[Any, dict[str, Any]], M],
+) -> dict[Any, M]:
+    """Bring the rows of ``queryset`` to ``wanted`` (key -> field values): create the missing ones and
+    update only the ones that differ. One read, then writes only for what changed: a reload at every
+    deploy (and the tests' many loads) writes nothing when the files did not change. Returns the wanted
+    rows by key. Rows not wanted are left to the caller."""
+    stored = {getattr(row, key): row for row in queryset}
+    new: list[M] = []
+    changed: list[M] = []
+    fields: set[str] = set()
+    for name, values in wanted.items():
+        row = stored.get(name)
+        if row is None:
+            new.append(make(name, values))
+        elif any(getattr(row, field) != value for field, value in values.items()):
+            for field, value in values.items():
+                setattr(row, field, value)
+            changed.append(row)
+            fields.update(values)
+    manager = queryset.model._default_manager
+    manager.bulk_create(new)  # PostgreSQL returns the new ids
+    if changed:
+        manager.bulk_update(changed, sorted(fields))
+    rows = {**stored, **{getattr(row, key): row for row in new}}
+    return {name: rows[name] for name in wanted}
 
 
 @transaction.atomic
@@ -38,37 +73,42 @@ def store_framework(data: files.Framework) -> Framework:
             "licence": data.licence,
         },
     )
-    for level in data.levels:
-        ProficiencyLevel.objects.update_or_create(
-            framework=framework,
-            number=level.number,
-            defaults={
+    _sync(
+        ProficiencyLevel.objects.filter(framework=framework),
+        "number",
+        {
+            level.number: {
                 "code": level.code,
                 "name_id": level.name_id,
                 "name_en": level.name_en,
                 "description_id": level.description_id,
                 "description_en": level.description_en,
-            },
-        )
-    areas = {}
-    for order, area in enumerate(data.areas):
-        areas[area.code], _ = Area.objects.update_or_create(
-            framework=framework,
-            code=area.code,
-            defaults={
+            }
+            for level in data.levels
+        },
+        lambda number, values: ProficiencyLevel(framework=framework, number=number, **values),
+    )
+    areas = _sync(
+        Area.objects.filter(framework=framework),
+        "code",
+        {
+            area.code: {
                 "name_id": area.name_id,
                 "name_en": area.name_en,
                 "description_id": area.description_id,
                 "description_en": area.description_en,
                 "order": order,
-            },
-        )
-    for order, competence in enumerate(data.competences):
-        Competence.objects.update_or_create(
-            framework=framework,
-            code=competence.code,
-            defaults={
-                "area": areas[competence.area_code],
+            }
+            for order, area in enumerate(data.areas)
+        },
+        lambda code, values: Area(framework=framework, code=code, **values),
+    )
+    _sync(
+        Competence.objects.filter(framework=framework),
+        "code",
+        {
+            competence.code: {
+                "area_id": areas[competence.area_code].pk,
                 "name_id": competence.name_id,
                 "name_en": competence.name_en,
                 "description_id": competence.description_id,
@@ -78,26 +118,12 @@ def store_framework(data: files.Framework) -> Framework:
                     str(lv.number): {"id": lv.description_id, "en": lv.description_en}
                     for lv in competence.levels
                 },
-            },
-        )
+            }
+            for order, competence in enumerate(data.competences)
+        },
+        lambda code, values: Competence(framework=framework, code=code, **values),
+    )
     return framework
-
-
-# What a reload compares and writes for each item (``params`` too, unless calibrated parameters were
-# accepted for the bank).
-_ITEM_FIELDS = [
-    "competence_id",
-    "level",
-    "type",
-    "stem",
-    "stimulus",
-    "explanation",
-    "options",
-    "key",
-    "is_anchor",
-    "tags",
-    "fingerprint",
-]
 
 
 @transaction.atomic
@@ -118,37 +144,32 @@ def store_bank(data: files.Bank, framework_data: files.Framework) -> ItemBank:
     if not calibrated:
         defaults["parameters"] = data.parameters or "provisional"
     bank, _ = ItemBank.objects.update_or_create(code=data.code, version=data.version, defaults=defaults)
-    competences = {c.code: c for c in Competence.objects.filter(framework=framework)}
+    competences = dict(Competence.objects.filter(framework=framework).values_list("code", "pk"))
     bank.items.exclude(code__in=[item.id for item in data.items]).delete()  # only reachable while unlocked
-    # One read of the stored items, then only what differs is written: a reload at every deploy (and
-    # the tests' many loads) writes nothing when the files did not change.
-    stored = {item.code: item for item in bank.items.all()}
-    fields = [*_ITEM_FIELDS, *([] if calibrated else ["params"])]
-    new, changed = [], []
-    for item in data.items:
-        values = {
-            "competence_id": competences[item.competence].pk,
-            "level": item.level,
-            "type": item.type,
-            "stem": item.stem,
-            "stimulus": item.stimulus,
-            "explanation": item.explanation,
-            "options": [{"id": o.id, "text": o.text} for o in item.options],
-            "key": list(item.key),
-            "params": item.params,
-            "is_anchor": item.is_anchor,
-            "tags": list(item.tags),
-            "fingerprint": item.fingerprint,
-        }
-        current = stored.get(item.id)
-        if current is None:
-            new.append(Item(bank=bank, code=item.id, **values))
-        elif any(getattr(current, name) != values[name] for name in fields):
-            for name in fields:
-                setattr(current, name, values[name])
-            changed.append(current)
-    Item.objects.bulk_create(new)
-    Item.objects.bulk_update(changed, fields)
+    params = {item.id: item.params for item in data.items}
+    _sync(
+        bank.items.all(),
+        "code",
+        {
+            item.id: {
+                "competence_id": competences[item.competence],
+                "level": item.level,
+                "type": item.type,
+                "stem": item.stem,
+                "stimulus": item.stimulus,
+                "explanation": item.explanation,
+                "options": [{"id": o.id, "text": o.text} for o in item.options],
+                "key": list(item.key),
+                **({} if calibrated else {"params": item.params}),
+                "is_anchor": item.is_anchor,
+                "tags": list(item.tags),
+                "fingerprint": item.fingerprint,
+            }
+            for item in data.items
+        },
+        # A new item gets the file's parameters even in a calibrated bank (it has no calibrated ones).
+        lambda code, values: Item(bank=bank, code=code, **{"params": params[code], **values}),
+    )
     return bank
 
 
