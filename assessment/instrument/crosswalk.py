@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
+from assessment.instrument.files.reading import load_yaml
 
 DIRECTORY: Final = Path(__file__).resolve().parents[1] / "data" / "crosswalks"
 NATIONAL_2025: Final = "digcomp-2.2--ikd-asn-2025.yaml"
@@ -154,7 +154,7 @@ def parse(raw: Any, competences: Sequence[str], where: str = "crosswalk") -> Cro
 def national_2025(competences: tuple[str, ...]) -> Crosswalk:
     """The shipped crosswalk to the 2025 national domains, checked against ``competences``."""
     path = DIRECTORY / NATIONAL_2025
-    return parse(yaml.safe_load(path.read_text(encoding="utf-8")), competences, path.name)
+    return parse(load_yaml(path.read_text(encoding="utf-8")), competences, path.name)
 
 
 def domain_figures(

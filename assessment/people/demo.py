@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from assessment.instrument.files.reading import load_yaml
 from assessment.people.models import Employee, WorkUnit
 from assessment.people.nip import make_pns_nip
 from assessment.people.services import importing, staging, units
@@ -26,12 +25,12 @@ PPPK_GRADES = ["V", "VII", "IX", "X", "XI"]
 
 @cache
 def unit_catalogue() -> list[dict[str, Any]]:
-    return list(yaml.safe_load((DATA / "kukar-units.yaml").read_text(encoding="utf-8"))["units"])
+    return list(load_yaml((DATA / "kukar-units.yaml").read_text(encoding="utf-8"))["units"])
 
 
 @cache
 def name_pools() -> dict[str, Any]:
-    return dict(yaml.safe_load((DATA / "names.yaml").read_text(encoding="utf-8")))
+    return dict(load_yaml((DATA / "names.yaml").read_text(encoding="utf-8")))
 
 
 def _weighted(rng: random.Random, pairs: list[list[Any]]) -> Any:

@@ -17,6 +17,11 @@ from assessment.instrument.files.model import BankError
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` by libyaml when available: every data file of the project is read this way."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when built
+
+
 def read_yaml(path: Path, problems: list[str]) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -27,7 +32,7 @@ def read_yaml(path: Path, problems: list[str]) -> Any:
         problems.append(f"{path.name}: berkas tidak dapat dibaca ({exc}).")
         return None
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when built
+        return load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" baris {mark.line + 1}" if mark is not None else ""
