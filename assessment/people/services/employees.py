@@ -240,6 +240,9 @@ def import_template() -> bytes:
         "Golongan: I/a sampai IV/e untuk PNS dan CPNS; I sampai XVII untuk PPPK dan PPPK Paruh Waktu.",
         "Pendidikan: SD, SMP, SMA/SMK, D1, D2, D3, D4, S1, S2 atau S3. Jenis Kelamin: L atau P.",
         "Tanggal Lahir: hh-bb-tttt. Email dan Nomor HP boleh kosong.",
+        "Kolom selain NIP, Nama, Unit Kerja, Jenis Jabatan, Status Kepegawaian dan Jenis Kelamin boleh "
+        "dihapus: nilai yang tersimpan untuk pegawai yang sudah ada tidak berubah.",
+        "Berkas ekspor daftar pegawai dapat diimpor kembali; kolom Aktif (Ya/Tidak) di dalamnya ikut dibaca.",
         "Impor bersifat semua-atau-tidak-sama-sekali: bila ada satu baris salah, tidak ada yang disimpan.",
     ]
     return template_xlsx(TEMPLATE_HEADERS, [example], notes)
