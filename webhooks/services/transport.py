@@ -125,29 +125,29 @@ class Watchdog:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """A connection whose socket the watchdog shuts down at the deadline; each step's timeout is the
+    time left. For HTTPS the TCP socket is watched before the TLS handshake starts on it."""
+
+    timeout: Any
+
     def __init__(self, *args: Any, watchdog: Watchdog, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._watchdog = watchdog
 
     def _new_conn(self) -> socket.socket:
         self.timeout = self._watchdog.step_timeout()
-        sock = super()._new_conn()
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
         self._watchdog.watch(sock)
         return sock
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def __init__(self, *args: Any, watchdog: Watchdog, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._watchdog = watchdog
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        # The TCP socket, watched before the TLS handshake starts on it.
-        self.timeout = self._watchdog.step_timeout()
-        sock = super()._new_conn()
-        self._watchdog.watch(sock)
-        return sock
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _WatchedHTTPConnectionPool(urllib3.HTTPConnectionPool):
