@@ -3,6 +3,7 @@ explicit step that sends a round to the national benchmark or withdraws it."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +34,10 @@ def _standing(region: Any, latest: Publication) -> dict[str, Any]:
     province_rows = [r for r in rows if r.province_code == region.province_code]
     named = set(Naming.objects.filter(named=True).values_list("region_code", flat=True))
     names = presentation.peer_names(province_rows, named, region.code)
+    chart_rows = [
+        r if names[r.code] == r.name else dataclasses.replace(r, ci_low=r.mean, ci_high=r.mean)
+        for r in province_rows
+    ]
     nat = national.weighted("all", "all", rows)
     province = national.weighted(region.province_name, region.province_code, province_rows)
     edges, counts = national.distribution(rows)
@@ -44,9 +49,11 @@ def _standing(region: Any, latest: Publication) -> dict[str, Any]:
         "province_percentile": national.percentile(province_rows, region.code),
         "rank": next((r.rank for r in rows if r.code == region.code), None),
         "regions": len(rows),
-        # An anonymised peer's size would name it as surely as its name: shown only for named ones.
+        # An anonymised peer's size would name it as surely as its name: shown only for named ones. So
+        # would its interval, whose width goes with the square root of its size: the table and the chart
+        # give a lettered peer its index and rank only.
         "peers": [(names[r.code], r, r.code == region.code, names[r.code] == r.name) for r in province_rows],
-        "peer_chart": presentation.ranking_chart(province_rows, names, nat.mean) if province_rows else None,
+        "peer_chart": presentation.ranking_chart(chart_rows, names, nat.mean) if chart_rows else None,
         "distribution": presentation.region_distribution(edges, counts, latest.mean),
         "areas": presentation.profile_charts(
             {"mean": latest.mean, "area_means": latest.area_means, "figures": latest.figures}, nat

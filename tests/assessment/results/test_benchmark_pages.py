@@ -104,6 +104,10 @@ def test_admin_sees_standing_with_peers_anonymised_until_they_opt_in(sent: Any) 
     assert not any(name in peers for name in KALTIM_NAMES)
     assert "Kota A" in peers
     assert "Kabupaten A" in peers
+    # A lettered peer's interval would tell its size (the width goes with 1/sqrt(n)): not shown.
+    lettered = re.search(r"<tr><td class=\"num\">\d+</td><td>Kota A</td>(.*?)</tr>", peers, re.S)
+    assert lettered is not None
+    assert lettered.group(1).endswith("<td>–</td>")
     rows = national.regions(national.resolve(publication.instrument, publication.period))
     assert len(rows) == 7
     percentile = national.percentile(rows, region.code)
