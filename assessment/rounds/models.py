@@ -120,6 +120,18 @@ class Attempt(models.Model):
     # Item codes in the order the test page first showed them (the response process: an item never
     # shown was not administered). Empty: not recorded (attempts from before the page reported it).
     seen_items = models.JSONField(default=list)
+    # Whether the taker may go back to earlier items: the round's setting copied at start, so that the
+    # page and the save path keep the rule the attempt began with. None: an attempt from before it was
+    # copied, which follows the round's setting.
+    allow_back = models.BooleanField(null=True, default=None)
+    # Without going back: the items the taker has left, item code -> [after, upto], the sequence
+    # numbers a change of the item can carry (above ``after``, up to ``upto``; ``after`` null when not
+    # known), as first reported (the rule: assessment.rounds.services.saving). Empty when going back is
+    # allowed.
+    item_windows = models.JSONField(default=dict)
+    # Without going back: the item the page says it is at, or the furthest one answered by a client that
+    # reports no windows ("": none yet).
+    reached_item = models.CharField(max_length=30, default="", blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["state", "deadline_at"])]

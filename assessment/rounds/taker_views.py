@@ -12,7 +12,10 @@ as version 1, the version of a code never revoked.
 
 Refusals of the API are JSON: ``{"error": <message for the taker>, "code": <machine code>}``; 401 for
 ``login``, 422 for an answer or report that does not fit the test (``shape``, ``item``, ``seen``), 409
-for the attempt's state (``submitted``, ``deadline``), 400 for a body that cannot be read.
+for the attempt's state (``submitted``, ``deadline``) and for a change to an item the taker has left in
+a test without going back (``locked``), 400 (``bad_request``) for a body that cannot be read or a value
+that cannot be stored (text with NUL, a code too long, a ``seq`` outside its column, a flag that is not
+a boolean): those are checked before any SQL, as the NUL middleware leaves JSON bodies to the views.
 
 Signing out (``taker_logout``) ends the whole session, so a shared phone or lab computer is handed on
 clean. A page that shows a result also ends it after ``RESULT_IDLE_SECONDS`` without a request
@@ -56,6 +59,7 @@ from config.observability import metrics
 SESSION_KEY = "ikd_taker"
 VERSION_KEY = "ikd_taker_code_version"
 UNPROCESSABLE = frozenset({"shape", "item", "seen"})
+FLAGS = (None, False, True)  # what "flagged" may be (0 and 1 compare equal to False and True)
 CODE_LOGIN = "taker_login"  # the action wrong access codes are counted under (config.ratelimit)
 IDLE_KEY = "ikd_result_active"  # when a result page was last requested (seconds since the epoch)
 IDLE_SINCE_KEY = "ikd_result_since"  # when this session first showed a result page
@@ -351,7 +355,10 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     its body is touched (the NUL check has already consumed a form body, and it is not an answer)."""
     if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
         raise ValueError("a form post, not JSON")
-    body = json.loads(request.body or b"{}")
+    try:
+        body = json.loads(request.body or b"{}")
+    except RecursionError:  # nested deeper than the parser goes
+        raise ValueError("nested too deep") from None
     if not isinstance(body, dict):
         raise ValueError("not a JSON object")
     return body
@@ -383,22 +390,29 @@ def api_state(request: HttpRequest) -> JsonResponse:
 @access(public=True)
 @require_POST
 def api_answer(request: HttpRequest) -> HttpResponse:
-    """Save one answer: ``{"item", "response", "flagged", "seq", "key"}`` and optionally ``"seen"``, the
-    codes of items the page showed since its last report (piggybacked, to spare a request)."""
+    """Save one answer: ``{"item", "response", "flagged", "seq", "key"}`` and optionally the page's
+    report (piggybacked, to spare a request): ``"seen"``, the codes of items it showed since its last
+    report, and without going back ``"left"`` and ``"at"`` (``api_seen``). The values' types and ranges
+    are checked before any SQL (``saving.save_answer_for``; the flag here): a crafted one is a 400."""
     participant_id = request.session.get(SESSION_KEY)
     if participant_id is None:
         return _session_ended()
     try:
         body = _json_body(request)
+        flagged = body.get("flagged")
+        if flagged not in FLAGS:
+            raise ValueError("flagged")
         result = saving.save_answer_for(
             int(participant_id),
-            str(body["item"]),
+            body["item"],
             body.get("response") or [],
-            bool(body.get("flagged")),
-            int(body["seq"]),
+            bool(flagged),
+            body["seq"],
             str(body["key"]),
             code_version=session_code_version(request),
             seen=body.get("seen") or [],
+            left=body.get("left"),
+            at=body.get("at"),
         )
     except taking.TakingError as exc:
         return _refused(request, exc)
@@ -413,15 +427,21 @@ def api_answer(request: HttpRequest) -> HttpResponse:
 @access(public=True)
 @require_POST
 def api_seen(request: HttpRequest) -> JsonResponse:
-    """The page's report of items shown: ``{"seen": [item codes, in the order shown]}``; answers with
-    the number of items recorded as seen. Idempotent."""
+    """The page's report: ``{"seen": [item codes, in the order shown]}`` and, without going back,
+    ``"left": {item code: [after, upto]}`` (the sequence numbers the changes of each item left could
+    carry) and ``"at": item code`` (the item it is at); answers with the number of items recorded as
+    seen. Idempotent."""
     participant_id = request.session.get(SESSION_KEY)
     if participant_id is None:
         return _session_ended()
     try:
         body = _json_body(request)
         count = saving.record_seen(
-            int(participant_id), body.get("seen") or [], code_version=session_code_version(request)
+            int(participant_id),
+            body.get("seen") or [],
+            code_version=session_code_version(request),
+            left=body.get("left"),
+            at=body.get("at"),
         )
     except taking.TakingError as exc:
         return _refused(request, exc)

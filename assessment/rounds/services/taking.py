@@ -11,6 +11,11 @@ and is shown the time left instead of the consent again. The attempt carries its
 The response process: the page reports which items it showed (``Attempt.seen_items``, in the order
 first shown); scoring reads it to tell an item the taker never reached from one they saw and skipped.
 
+The round's "no going back" setting (``Round.allow_back``) is copied to the attempt at start
+(``Attempt.allow_back``), like the item types: the page and the save path keep the rule the attempt
+began with, even when the round's setting is changed while it is open. The save path enforces it
+(:mod:`assessment.rounds.services.saving`).
+
 Parallel forms (issue #17): a round may have two to four forms (``Round.forms``). A taker's form is
 chosen when their attempt starts and stored on it (``Attempt.form``), so a reload or another device
 keeps it, and their item order, option orders and item types hold that form's items only: the save
@@ -173,6 +178,7 @@ def _start_form(participant: Participant, round_: Round, now: datetime) -> Attem
         item_order=personal.item_codes,
         option_order=personal.option_order,
         item_types={code: items[code].type for code in codes},
+        allow_back=round_.allow_back,  # the rule the attempt keeps (the save path enforces it)
     )
 
 
@@ -212,6 +218,14 @@ def finalise_if_overdue(attempt: Attempt, now: datetime | None = None) -> Attemp
     return attempt
 
 
+def allows_back(attempt: Attempt) -> bool:
+    """Whether the taker may go back to earlier items: the round's setting as the attempt started (an
+    attempt from before that was kept follows the round's setting now)."""
+    if attempt.allow_back is not None:
+        return attempt.allow_back
+    return attempt.participant.round.allow_back
+
+
 def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
     """What the browser gets: items in the taker's order with options in the taker's order; no keys."""
     now = now or timezone.now()
@@ -240,9 +254,11 @@ def taker_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
         "state": attempt.state,
         "deadline": attempt.deadline_at.isoformat(),
         "server_now": now.isoformat(),
-        "allow_back": round_.allow_back,
+        "allow_back": allows_back(attempt),
         "items": payload_items,
         "seen": attempt.seen_items,
+        # Without going back, the page starts no earlier than the furthest item the server knows of.
+        "reached": attempt.reached_item,
         "answers": {
             c: {"response": a.response, "flagged": a.flagged, "seq": a.seq} for c, a in answers.items()
         },

@@ -11,6 +11,15 @@
  * rarely costs a request), before submitting, and when the page is hidden. The server keeps the union,
  * so sending a code twice is harmless.
  *
+ * Without going back (state.allow_back false) the reports also say, when the taker moves on, which items
+ * were left and the sequence numbers their changes could carry: above the counter when the item was
+ * first shown here, up to the counter when it was left (an item jumped over from the overview and never
+ * shown: none), and the item the page is now at. The server refuses ("locked", 409) a change outside its
+ * item's numbers: one this page never sends, since it never goes back. Answers still queued when the
+ * report overtakes them carry the numbers they were given, inside their items' windows. A refused change
+ * leaves the queue like any other refusal and the next one is sent. Without going back the test resumes
+ * no earlier than the furthest item the server knows of (another device, a cleared storage).
+ *
  * Signing out from the test page sends what is queued first; what cannot be sent stays queued on the
  * device (nothing is deleted) and the taker is asked before leaving.
  *
@@ -47,31 +56,77 @@
   var queue = load("queue", []);
   var seenQueue = load("seen", []);  // item codes shown and not yet acknowledged, in the order shown
   var seenDone = {};  // item codes the server has recorded as seen
+  var shownAt = load("shown", {});  // item code -> the sequence counter when first shown on this device
+  var leftQueue = load("left", {});  // without going back: items left, not yet acknowledged -> [after, upto]
+  var atSent = load("at", "");  // without going back: the item the server was last told the page is at
   var seenTimer = null, seenInFlight = null;
 
-  function markSeen(code) {
-    if (seenDone[code] || seenQueue.indexOf(code) >= 0) { return; }
-    seenQueue.push(code);
-    store("seen", seenQueue);
+  function reportSoon() {
     if (!seenTimer) { seenTimer = setTimeout(function () { seenTimer = null; flushSeen(); }, SEEN_DELAY); }
   }
 
-  function seenAcknowledged(codes) {
-    codes.forEach(function (c) { seenDone[c] = true; });
+  function markSeen(code) {
+    if (typeof shownAt[code] !== "number") {
+      shownAt[code] = load("seq", 0);  // every change made so far has this number or a lower one
+      store("shown", shownAt);
+    }
+    if (!state.allow_back && code !== atSent) { reportSoon(); }
+    if (seenDone[code] || seenQueue.indexOf(code) >= 0) { return; }
+    seenQueue.push(code);
+    store("seen", seenQueue);
+    reportSoon();
+  }
+
+  // Without going back: moving on from the current item to a later one leaves the items in between.
+  function leave(next) {
+    if (state.allow_back || next <= index) { return; }
+    var counter = load("seq", 0);
+    for (var k = index; k < next; k++) {
+      var code = state.items[k].code;
+      if (!leftQueue[code]) {
+        var after = typeof shownAt[code] === "number" ? shownAt[code] : counter;  // never shown: none
+        leftQueue[code] = [after, counter];
+      }
+    }
+    store("left", leftQueue);
+    reportSoon();
+  }
+
+  // What the page has to report: the items shown and, without going back, the items left and the item
+  // it is at; empty when there is nothing new.
+  function report() {
+    var body = {};
+    if (seenQueue.length) { body.seen = seenQueue.slice(); }
+    if (state && !state.allow_back) {
+      var codes = Object.keys(leftQueue);
+      if (codes.length) {
+        body.left = {};
+        codes.forEach(function (c) { body.left[c] = leftQueue[c]; });
+      }
+      if (current().code !== atSent) { body.at = current().code; }
+    }
+    return body;
+  }
+
+  function reportAcknowledged(body) {
+    (body.seen || []).forEach(function (c) { seenDone[c] = true; });
     seenQueue = seenQueue.filter(function (c) { return !seenDone[c]; });
     store("seen", seenQueue);
+    Object.keys(body.left || {}).forEach(function (c) { delete leftQueue[c]; });
+    store("left", leftQueue);
+    if (body.at) { atSent = body.at; store("at", atSent); }
   }
 
   function flushSeen() {
     if (seenInFlight) { return seenInFlight; }
-    if (!seenQueue.length) { return Promise.resolve(); }
-    var codes = seenQueue.slice();
-    seenInFlight = post(root.getAttribute("data-seen-url"), { seen: codes }).then(function (r) {
+    var body = report();
+    if (!Object.keys(body).length) { return Promise.resolve(); }
+    seenInFlight = post(root.getAttribute("data-seen-url"), body).then(function (r) {
       seenInFlight = null;
       if (r.status === 401) { window.location.reload(); return; }
       if (r.status === 200 || (r.status >= 400 && r.status < 500)) {
         // Recorded, or refused for good (submitted, time up): either way not to be sent again.
-        seenAcknowledged(codes);
+        reportAcknowledged(body);
       }
     }).catch(function () {
       seenInFlight = null;
@@ -109,14 +164,14 @@
     if (flushing || !queue.length) { return Promise.resolve(); }
     flushing = true;
     var entry = queue[0];
-    var seen = seenQueue.slice();  // piggybacked: the items shown since the last report
-    var body = seen.length ? Object.assign({ seen: seen }, entry) : entry;
+    var told = report();  // piggybacked: what is new since the last report
+    var body = Object.assign({}, told, entry);
     return post(root.getAttribute("data-answer-url"), body).then(function (r) {
       return r.json().then(function (data) { return { status: r.status, data: data }; });
     }).then(function (res) {
       flushing = false;
       if (res.status === 200) {
-        seenAcknowledged(seen);
+        reportAcknowledged(told);
         queue = queue.filter(function (q) { return q.key !== entry.key; });
         store("queue", queue);
         setOnline(true);
@@ -128,6 +183,14 @@
         return null;
       }
       if (res.status === 401) { window.location.reload(); return null; }
+      if (res.status === 409 && res.data.code === "locked") {
+        // An item already left, in a test without going back: refused for good. The server's answer
+        // stands, so this device forgets its own (a reload shows the server's); the queue goes on.
+        if (answers[entry.item] && answers[entry.item].seq === entry.seq) {
+          delete answers[entry.item];
+          store("answers", answers);
+        }
+      }
       // Any other refusal: drop this entry (it cannot succeed) and tell the taker.
       queue = queue.filter(function (q) { return q.key !== entry.key; });
       store("queue", queue);
@@ -296,7 +359,12 @@
       var b = el("button", { type: "button", "class": "btn-link" }, L("question") + " " + (i + 1) + ": " +
         (a && a.response.length ? L("answered") : L("unanswered")) + (a && a.flagged ? " · " + L("flagged") : ""));
       b.disabled = !state.allow_back && i < index;
-      b.addEventListener("click", function () { index = i; document.getElementById("summary").hidden = true; render(); });
+      b.addEventListener("click", function () {
+        leave(i);
+        index = i;
+        document.getElementById("summary").hidden = true;
+        render();
+      });
       li.appendChild(b);
       list.appendChild(li);
     });
@@ -336,6 +404,18 @@
     flush().then(afterAnswers, afterAnswers);
   }
 
+  // The furthest item the server knows the taker reached (shown, answered): without going back, the
+  // test resumes there even on another device or after the storage was cleared.
+  function furthest() {
+    var known = {};
+    (state.seen || []).forEach(function (code) { known[code] = true; });
+    Object.keys(state.answers || {}).forEach(function (code) { known[code] = true; });
+    if (state.reached) { known[state.reached] = true; }
+    var last = 0;
+    state.items.forEach(function (item, i) { if (known[item.code]) { last = i; } });
+    return last;
+  }
+
   function start(data, fromServer) {
     state = data;
     if (fromServer) {
@@ -347,7 +427,7 @@
     }
     if (state.state === "submitted") { window.location.href = root.getAttribute("data-done-url"); return; }
     (state.seen || []).forEach(function (code) { seenDone[code] = true; });
-    seenAcknowledged([]);
+    reportAcknowledged({});
     var local = load("answers", {});
     answers = {};
     var maxSeq = load("seq", 0);
@@ -361,6 +441,7 @@
     store("seq", maxSeq);
     store("answers", answers);
     index = Math.min(load("index", 0), state.items.length - 1);
+    if (!state.allow_back) { index = Math.max(index, furthest()); }
     render();
     showStatus();
     tick();
@@ -368,7 +449,7 @@
   }
 
   document.getElementById("next").addEventListener("click", function () {
-    if (index < state.items.length - 1) { index += 1; render(); window.scrollTo(0, 0); }
+    if (index < state.items.length - 1) { leave(index + 1); index += 1; render(); window.scrollTo(0, 0); }
   });
   document.getElementById("prev").addEventListener("click", function () {
     if (index > 0 && state.allow_back) { index -= 1; render(); window.scrollTo(0, 0); }
