@@ -51,7 +51,7 @@ from assessment.privacy.services import policy
 from assessment.results.services import immediate
 from assessment.rounds import sign_in_page
 from assessment.rounds.models import Answer, Attempt, Participant, Round
-from assessment.rounds.services import codes, saving, taking
+from assessment.rounds.services import codes, page_reports, saving, taking
 from config import ratelimit
 from config.compiled_query import CompiledQuery
 from config.observability import metrics
@@ -436,7 +436,7 @@ def api_seen(request: HttpRequest) -> JsonResponse:
         return _session_ended()
     try:
         body = _json_body(request)
-        count = saving.record_seen(
+        count = page_reports.record_seen(
             int(participant_id),
             body.get("seen") or [],
             code_version=session_code_version(request),

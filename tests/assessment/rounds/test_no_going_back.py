@@ -19,7 +19,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from assessment.rounds.models import Answer, Attempt, Participant, Round
-from assessment.rounds.services import codes, saving
+from assessment.rounds.services import codes, page_reports
 from tests.assessment.rounds.conftest import open_round
 from tests.assessment.rounds.test_answer_shapes import BUDI
 
@@ -285,7 +285,7 @@ def test_a_report_alone_is_one_statement(staffed: Any) -> None:
     participant = attempt.participant
     order = attempt.item_order
     with CaptureQueriesContext(connection) as queries:
-        count = saving.record_seen(
+        count = page_reports.record_seen(
             participant.pk,
             order[:2],
             code_version=participant.code_version,

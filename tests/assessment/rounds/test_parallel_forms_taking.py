@@ -27,7 +27,7 @@ from assessment.results.models import Score, ScoringRun
 from assessment.results.services import scoring, simulation
 from assessment.results.services.answers import coded_responses, item_specs, load_responses
 from assessment.rounds.models import Attempt, Participant, Round, Session
-from assessment.rounds.services import lifecycle, saving, taking
+from assessment.rounds.services import lifecycle, page_reports, saving, taking
 from assessment.scoring.responses import code_responses
 from tests.assessment.rounds.conftest import open_round, settings_for
 from tests.factories import PASSWORD, make_user
@@ -126,7 +126,7 @@ def test_answers_to_the_other_forms_items_are_refused(crowd: Any) -> None:
     assert (
         saving.save_answer_for(person.pk, mine, [own_option], False, 3, str(uuid.uuid4())).outcome == "saved"
     )
-    assert saving.record_seen(person.pk, [foreign, mine]) == 1  # the other form's code is ignored
+    assert page_reports.record_seen(person.pk, [foreign, mine]) == 1  # the other form's code is ignored
     attempt.refresh_from_db()
     assert attempt.seen_items == [mine]
     assert list(attempt.answers.values_list("item_code", flat=True)) == [mine]

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessment.rounds.models import Attempt
-from assessment.rounds.services import saving, taking
+from assessment.rounds.services import page_reports, saving, taking
 from tests.assessment.rounds.test_answer_shapes import signed_in
 
 
@@ -63,7 +63,7 @@ def test_a_report_is_one_statement(staffed: Any) -> None:
     _, attempt = signed_in(staffed)
     participant = attempt.participant
     with CaptureQueriesContext(connection) as queries:
-        count = saving.record_seen(
+        count = page_reports.record_seen(
             participant.pk, attempt.item_order[:2], code_version=participant.code_version
         )
     assert count == 2
