@@ -74,6 +74,8 @@ class Table:
     delimiter: str | None = None  # CSV only
     encoding: str | None = None  # CSV only
     ignored_headers: list[str] = field(default_factory=list)  # headers in the file that map to nothing
+    # Rows left out: a printout's column numbering or repeated header, and its footer (signature, date)
+    skipped_rows: list[int] = field(default_factory=list)
 
     def cell(self, row: int, name: str, value: object) -> Cell:
         """A ``Cell`` for a message about ``value`` in column ``name`` of ``row``."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import zipfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -205,6 +206,9 @@ def _build_table(
     # Each column shares its repeated strings (unit, status, grade...) while it has few distinct values.
     mapping: list[tuple[int, str, dict[str, str]]] = [(index, name, {}) for index, name in header.mapping]
     data: list[tuple[int, dict[str, object]]] = []
+    skipped: list[int] = []
+    header_keys = {name: header_key(header.texts[index]) for index, name in header.mapping}
+    first_row = True
     rest = itertools.chain((item for item in head if item[0] > header.row), rows)
     for row_number, values in rest:
         width = len(values)
@@ -221,12 +225,23 @@ def _build_table(
             record[name] = value
         if not filled:
             continue
+        if (first_row and _column_numbers(values)) or _repeats_header(record, header_keys):
+            skipped.append(row_number)  # a printout's column numbering, or its header on a new page
+            first_row = False
+            continue
+        first_row = False
         if len(data) >= max_rows:
             raise TableError(
                 f"Berkas berisi lebih dari {_format_count(max_rows)} baris data. "
                 "Bagi menjadi beberapa berkas lalu unggah satu per satu."
             )
         data.append((row_number, record))
+    # A printout's footer (place and date, signature, "NIP. ..."): rows at the end with one cell at most,
+    # in a table of three columns or more (in a narrower one such a row may be a whole record).
+    while (
+        len(mapping) >= 3 and len(data) > 1 and sum(value is not None for value in data[-1][1].values()) <= 1
+    ):
+        skipped.append(data.pop()[0])
     if not data:
         raise TableError(
             f"Berkas tidak berisi data pegawai: hanya baris judul (baris {header.row}) yang ditemukan{where}."
@@ -236,6 +251,34 @@ def _build_table(
         rows=data,
         header_row=header.row,
         ignored_headers=header.ignored,
+        skipped_rows=sorted(skipped),
+    )
+
+
+_COLUMN_NUMBER = re.compile(r"\(?(\d{1,3})\)?")
+
+
+def _column_numbers(values: Sequence[object]) -> bool:
+    """Whether a row is a printout's column numbering ("1", "2", "3"... or "(1)", "(2)"...): at least
+    three filled cells, each the next number from 1."""
+    expected = 1
+    for value in values:
+        if _is_empty(value):
+            continue
+        text = str(int(value)) if isinstance(value, int | float) and float(value).is_integer() else str(value)
+        match = _COLUMN_NUMBER.fullmatch(text.strip())
+        if match is None or int(match.group(1)) != expected:
+            return False
+        expected += 1
+    return expected > 3
+
+
+def _repeats_header(record: dict[str, object], header_keys: dict[str, str]) -> bool:
+    """Whether a row repeats the header (a printout's header on each page): every filled cell holds its
+    column's header, and at least two do."""
+    filled = [(name, value) for name, value in record.items() if value is not None]
+    return len(filled) >= 2 and all(
+        isinstance(value, str) and header_key(value) == header_keys[name] for name, value in filled
     )
 
 

@@ -262,6 +262,7 @@ def import_detail(request: HttpRequest, pk: str) -> HttpResponse:
             importing.COLUMNS[name][0] for name in notes.get("kept", []) if name in importing.COLUMNS
         ],
         "ignored_headers": notes.get("ignored", []),
+        "skipped_rows": ", ".join(str(row) for row in notes.get("skipped", [])),
     }
     return render(request, "people/import_detail.html", context)
 

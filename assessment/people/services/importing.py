@@ -160,6 +160,7 @@ class Parsed:
     given: frozenset[str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # a printout's numbering, repeated header, footer
 
 
 @dataclass
@@ -177,10 +178,11 @@ class Plan:
     fingerprint: str = ""  # the register this plan was made against (``register_fingerprint``)
     kept: list[str] = field(default_factory=list)  # fields the file lacks: stored values kept
     ignored_headers: list[str] = field(default_factory=list)  # the file's headers that match no field
+    skipped_rows: list[int] = field(default_factory=list)  # rows that hold no employee (``Parsed``)
 
-    def notes(self) -> dict[str, list[str]]:
+    def notes(self) -> dict[str, list[Any]]:
         """What the admin should know of a file besides its rows (``ImportJob.notes``)."""
-        return {"kept": self.kept, "ignored": self.ignored_headers}
+        return {"kept": self.kept, "ignored": self.ignored_headers, "skipped": self.skipped_rows}
 
     def reject(self, error: RowError) -> None:
         self.rejected_row_numbers.add(error.row)
@@ -341,6 +343,7 @@ def parse_file(data: bytes, filename: str) -> Parsed:
     parsed = parse_rows(table.rows, table.headers)
     parsed.given = frozenset(table.headers)
     parsed.ignored = list(table.ignored_headers)
+    parsed.skipped = list(table.skipped_rows)
     return parsed
 
 
@@ -416,6 +419,7 @@ def plan_import(parsed: Parsed, *, create_units: bool, deactivate_missing: bool,
         fingerprint="" if batch else register_fingerprint(),  # first: a change after it is seen at the save
         kept=kept,
         ignored_headers=list(parsed.ignored),
+        skipped_rows=list(parsed.skipped),
     )
     unit_column = parsed.headers.get("unit", COLUMNS["unit"][0])
     every_unit = list(WorkUnit.objects.all())  # one query for the active and the retired ones

@@ -122,7 +122,13 @@ def replan(job: ImportJob) -> Plan:
     a plan with rejected rows (a unit retired in the meantime...) is returned unstaged."""
     kept = set(job.notes.get("kept", []))  # the file's missing columns keep the register's values, as before
     given = frozenset(name for name in RECORD_FIELDS if name not in kept) | {"nip", "unit"}
-    parsed = Parsed(staged_records(job), Problems(), given=given, ignored=list(job.notes.get("ignored", [])))
+    parsed = Parsed(
+        staged_records(job),
+        Problems(),
+        given=given,
+        ignored=list(job.notes.get("ignored", [])),
+        skipped=list(job.notes.get("skipped", [])),
+    )
     plan = plan_import(parsed, create_units=job.create_units, deactivate_missing=job.deactivate_missing)
     with transaction.atomic():
         if plan.rejected:

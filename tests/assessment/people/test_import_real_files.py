@@ -234,3 +234,29 @@ def test_a_quote_left_open_in_a_csv_refuses_the_file_instead_of_swallowing_rows(
     (error,) = errors_of(importing.check(csv(ROW_1, opened, bayu), "kutip.csv"))
     assert error[0] == 0
     assert error[2].startswith('Baris 3: sebuah sel diawali tanda kutip (") yang tidak ditutup')
+
+
+def test_a_printout_numbering_repeated_header_and_signature_are_left_out(region: Any) -> None:
+    numbering = [f"({n})" for n in range(1, 13)]
+    rows = [
+        ["DAFTAR PEGAWAI KECAMATAN TENGGARONG"],
+        HEADER.split(";"),
+        numbering,
+        ROW_1.split(";"),
+        HEADER.split(";"),  # the header again on the printout's second page
+        ROW_2.split(";"),
+        [],
+        ["", "Tenggarong, 1 Desember 2026"],
+        ["", "Kepala BKPSDM"],
+        ["NIP. 197001012000031001"],
+    ]
+    plan = importing.check(_book(("Pegawai", rows, "visible")), "cetakan.xlsx")
+    assert errors_of(plan) == []
+    assert len(plan.new) == 2
+    assert plan.skipped_rows == [3, 5, 8, 9, 10]
+
+
+def test_an_incomplete_row_inside_the_data_is_still_an_error(region: Any) -> None:
+    only_name = ";Siti Aminah;;;;;;;;;;"
+    errors = errors_of(importing.check(csv(ROW_1, only_name, ROW_3), "p.csv"))
+    assert (3, "NIP", "NIP wajib diisi.") in errors
