@@ -138,25 +138,8 @@ def test_no_going_back_offline_locked_and_another_device(
     other_device = browser.new_context(viewport={"width": 360, "height": 780}, locale="id-ID")
     try:
         second = other_device.new_page()
-        sign_in_again(second, base)
+        sign_in(second, base, region, resume=True)
         assert _position(second) == 7
         assert second.locator("#prev").is_disabled()
     finally:
         other_device.close()
-
-
-def sign_in_again(page: Any, base: str) -> None:
-    """Sign in on another device to an attempt in progress: the start page resumes it."""
-    from assessment.rounds.models import Participant
-    from assessment.rounds.services import codes
-
-    region = Region.objects.get(code="64.72")
-    with schema_context(region.schema_name):
-        code = codes.code_for(Participant.objects.get(employee__nip=BUDI))
-    page.goto(f"{base}/tes/")
-    page.locator("#nip").fill(BUDI)
-    page.locator("#code").fill(code)
-    page.locator("main form button[type=submit]").click()
-    page.locator("#resume button[type=submit]").click()
-    page.wait_for_url(f"{base}/tes/kerjakan/")
-    item_shown(page)

@@ -56,15 +56,20 @@ def open_test(committed: None) -> Iterator[tuple[Region, Round]]:
         model.objects.all()._raw_delete(model.objects.db)
 
 
-def sign_in(page: Any, base: str, region: Region) -> None:
+def sign_in(page: Any, base: str, region: Region, *, resume: bool = False) -> None:
+    """Budi signs in and starts (consent), or with ``resume`` picks up the attempt he already started
+    (another device: the start page offers to resume it)."""
     with schema_context(region.schema_name):
         code = codes.code_for(Participant.objects.get(employee__nip=BUDI))
     page.goto(f"{base}/tes/")
     page.locator("#nip").fill(BUDI)
     page.locator("#code").fill(code)
     page.locator("main form button[type=submit]").click()
-    page.locator("#consent").check()
-    page.locator("main form button[type=submit]").click()
+    if resume:
+        page.locator("#resume button[type=submit]").click()
+    else:
+        page.locator("#consent").check()
+        page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base}/tes/kerjakan/")
     item_shown(page)
 
