@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from benchmark import coverage, segments
 from benchmark.services import exporting, national
 from frontend import charts
+from frontend.numbers import rounded
 from tenants import wilayah
 
 # The five areas of the national instrument (DigComp), in area order: the benchmark's vocabulary.
@@ -42,9 +42,7 @@ def _dc() -> bool:
 
 def two(value: float | None) -> float | None:
     """Two decimals rounded half up, as the tables' ``floatformat`` does, so a chart and a table agree."""
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return None if value is None else rounded(value, 2)
 
 
 def _twos(values: Sequence[float | None]) -> list[float | None]:

@@ -45,6 +45,8 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate
 
+from frontend.numbers import half_up
+
 __all__ = [
     "CELL",
     "CELL_BOLD",
@@ -127,7 +129,7 @@ def decimal(value: float | None, digits: int = 2) -> str:
     """``1,48``: a decimal comma and thousands points; ``–`` for no value; never ``-0,00``."""
     if value is None or value != value:  # None or NaN
         return MISSING
-    formatted = f"{value:,.{digits}f}"
+    formatted = f"{half_up(value, digits):,.{digits}f}"  # as the pages round it (frontend.numbers)
     if formatted.lstrip("-").strip("0.,") == "":
         formatted = formatted.lstrip("-")
     return formatted.translate(_SWAP_SEPARATORS)

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from assessment.instrument.basis import ParameterBasis
 from assessment.results.models import Score
-from assessment.results.planning import Course, Roadmap, learning_plan
+from assessment.results.planning import Course, Roadmap, learning_plan, shown_value
 
 # The PDFs live in assessment.results.reports; re-exported for callers that import them from here.
 from assessment.results.reports import person_report_pdf as person_report_pdf
@@ -23,6 +23,7 @@ from assessment.results.reports import region_report_pdf as region_report_pdf
 from assessment.results.reports import roadmap_pdf as roadmap_pdf
 from assessment.results.services import catalogue, reading, segments
 from assessment.rounds.models import Round
+from frontend.numbers import rounded
 from frontend.tabular import write_csv, write_xlsx
 
 LEVELS = {1: "Dasar", 2: "Menengah", 3: "Mahir", 4: "Sangat Mahir"}
@@ -109,10 +110,10 @@ def _score_rows(round_: Round, unit_ids: list[int] | None) -> Iterable[list[obje
             s.unit.name,
             segments.label("status", s.status),
             segments.label("position_type", s.position_type),
-            round(s.index, 2),
+            shown_value(s.index, 2),  # beside its level: rounded down, never across a level's cut
             f"{s.level} {LEVELS.get(s.level, '')}",
-            round(s.index_se or 0.0, 2),
-            *(round(a["score"], 2) for a in s.areas),
+            rounded(s.index_se or 0.0, 2),
+            *(rounded(a["score"], 2) for a in s.areas),
             "Lengkap",
             basis.label_id,
             *_plan_cells(s, courses),
@@ -160,8 +161,8 @@ def _roadmap_tables(plan: Roadmap) -> list[tuple[str, list[object], list[list[ob
                     u.people,
                     u.jp_total,
                     u.cost_total,
-                    round(u.start_index, 2),
-                    round(u.projected_index, 2),
+                    rounded(u.start_index, 2),
+                    rounded(u.projected_index, 2),
                 ]
                 for u in plan.by_unit
             ],
@@ -174,9 +175,9 @@ def roadmap_xlsx(plan: Roadmap, round_: Round | None = None) -> bytes:
     """The roadmap as one sheet: the summary, then courses, units and competences."""
     rows: list[list[object]] = [
         *([["Parameter butir", _basis(round_).label_id]] if round_ is not None else []),  # type: ignore[list-item]
-        ["Indeks awal", round(plan.start_index, 2)],
+        ["Indeks awal", rounded(plan.start_index, 2)],
         ["Target", plan.target_index],
-        *[[f"Proyeksi tahun {k}", round(v, 2)] for k, v in enumerate(plan.projected_index, start=1)],
+        *[[f"Proyeksi tahun {k}", rounded(v, 2)] for k, v in enumerate(plan.projected_index, start=1)],
         ["Target tercapai", plan.reached],
         ["Pegawai dilatih", plan.people_trained],
         ["Total JP", plan.total_jp],

@@ -90,11 +90,13 @@ def is_gap(value: float | None, area_score: float | None = None, target_level: i
     return value <= area_score - RELATIVE_EVIDENCE + _EPS
 
 
-def shown_value(value: float) -> float:
-    """A value on the 1-4 scale with one decimal, rounded down: the cuts (1.5, 2.5, 3.5) are one-decimal
-    numbers, so the shown number always has the level shown beside it (2.47 reads 2.4 Menengah, never
-    2.5 Menengah) and a value below the target never reads as the target (2.96 never "3.0")."""
-    return math.floor(value * 10 + _EPS) / 10
+def shown_value(value: float, digits: int = 1) -> float:
+    """A value on the 1-4 scale with one decimal (or ``digits``), rounded down: the cuts (1.5, 2.5, 3.5)
+    are one-decimal numbers, so the shown number always has the level shown beside it (2.47 reads 2.4
+    Menengah, never 2.5 Menengah; 2.499 reads 2.49 with two) and a value below the target never reads as
+    the target (2.96 never "3.0")."""
+    scale = 10**digits
+    return math.floor(value * scale + _EPS) / scale
 
 
 # --------------------------------------------------------------------------- learning plan: types

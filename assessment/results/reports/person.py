@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Spacer
 
 from assessment.results.models import Score
-from assessment.results.planning import LearningPlan
+from assessment.results.planning import LearningPlan, shown_value
 from assessment.results.services import reading
 from frontend.pdf import build, decimal, integer, markup, paragraph
 
@@ -36,7 +36,8 @@ def person_report_pdf(score: Score, region_name: str, plan: LearningPlan | None 
                 "Indeks Anda: <b>{index}</b> dari 4, tingkat <b>{level}</b>. Dengan keyakinan 95%, skor "
                 "Anda antara {low} dan {high}: tes satu jam tidak bisa lebih tepat dari itu, jadi tingkat "
                 "per area bersifat indikatif.",
-                index=decimal(score.index, 1),
+                # Rounded down: never the next level's number (a complete score has an index).
+                index=decimal(None if score.index is None else shown_value(score.index), 1),
                 level=level_name(score.level),
                 low=decimal(low, 1),
                 high=decimal(high, 1),
