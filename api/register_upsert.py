@@ -36,6 +36,7 @@ from assessment.people.models import Employee, WorkUnit
 from assessment.people.services import importing
 from assessment.people.services.importing import COLUMNS, RECORD_FIELDS, Record
 from assessment.people.services.units import name_key
+from assessment.training.services import recording
 
 MAX_BATCH = 1000
 ATTEMPTS = 3
@@ -68,7 +69,8 @@ class BatchRejected(Exception):
 
 def _shape_problems(rows: Sequence[object]) -> list[FieldProblem]:
     """Problems of the JSON itself (not a register value): a row that is not an object, an unknown
-    field, a value that is a list or object."""
+    field, a value that is a list or object, text PostgreSQL cannot store (NUL, a lone surrogate: the
+    training writes' check and message)."""
     problems: list[FieldProblem] = []
     known = set(FIELDS)
     for index, row in enumerate(rows):
@@ -77,18 +79,24 @@ def _shape_problems(rows: Sequence[object]) -> list[FieldProblem]:
             continue
         for name, value in row.items():
             if name not in known:
+                # Echoed as an escape when the name cannot be written as UTF-8 (a lone surrogate).
+                shown = (
+                    name if recording.encodable(name) else name.encode("utf-8", "backslashreplace").decode()
+                )
                 problems.append(
                     FieldProblem(
                         index,
-                        str(name),
+                        shown,
                         _("Unknown field “%(field)s”; the fields are: %(fields)s.")
-                        % {"field": name, "fields": ", ".join(FIELDS)},
+                        % {"field": shown, "fields": ", ".join(FIELDS)},
                     )
                 )
             elif value is not None and not isinstance(value, str | int | float | bool):
                 problems.append(FieldProblem(index, name, _("The value must be text or a number.")))
             elif isinstance(value, str) and "\x00" in value:  # PostgreSQL text cannot hold it
                 problems.append(FieldProblem(index, name, _("The value must not contain a NUL character.")))
+            elif isinstance(value, str) and not recording.encodable(value):  # a lone surrogate ("\ud800")
+                problems.append(FieldProblem(index, name, recording.INVALID_CHARACTER))
     return problems
 
 

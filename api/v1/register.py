@@ -31,6 +31,7 @@ from api.v1.base import RegionApiView, RegionGenericApiView
 from api.v1.paging import StrictPages
 from api.v1.problems import BodyProblems
 from assessment.people.models import Employee, WorkUnit
+from assessment.people.nip import NipError, normalise_nip
 from assessment.people.services import employees as register
 
 
@@ -77,7 +78,9 @@ class EmployeeSerializer(serializers.ModelSerializer[Employee]):
 class EmployeeInputSerializer(serializers.Serializer[dict[str, Any]]):
     """What a client sends: values as the import accepts them (checked by the import's rules, not here)."""
 
-    nip = serializers.CharField(min_length=1, help_text="18 digits (NIP or NI PPPK).")
+    nip = serializers.CharField(
+        min_length=1, help_text="18 digits (NIP or NI PPPK); spaces, dots and dashes are left out."
+    )
     full_name = serializers.CharField(min_length=1)
     unit = serializers.CharField(min_length=1, help_text="Work unit code or name.")
     position_title = serializers.CharField(required=False, allow_blank=True)
@@ -129,7 +132,7 @@ def _rejected(exc: register_upsert.BatchRejected) -> Response:
     return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-class UnitList(RegionApiView):
+class UnitList(KnownParameters, RegionApiView):
     permission_classes = [requires(Scope.REGISTER_READ)]
 
     @extend_schema(
@@ -143,7 +146,7 @@ class UnitList(RegionApiView):
         return Response(UnitSerializer(units, many=True).data)
 
 
-class UnitDetail(RegionApiView):
+class UnitDetail(KnownParameters, RegionApiView):
     permission_classes = [requires(Scope.REGISTER_READ)]
 
     @extend_schema(
@@ -267,7 +270,7 @@ class EmployeeList(KnownParameters, RegionGenericApiView):
         return self.get_paginated_response([_listed(row, zone) for row in page])
 
 
-class EmployeeDetail(BodyProblems, RegionApiView):
+class EmployeeDetail(BodyProblems, KnownParameters, RegionApiView):
     parser_classes = [JSONParser]  # the import's values as JSON; a form's blanks would mean "missing"
 
     def get_permissions(self) -> list[Any]:
@@ -283,7 +286,8 @@ class EmployeeDetail(BodyProblems, RegionApiView):
         responses=EmployeeSerializer,
     )
     def get(self, request: Request, nip: str) -> Response:
-        employee = get_object_or_404(register.search(active="all").select_related("unit"), nip=nip)
+        employees = register.search(active="all").select_related("unit")
+        employee = get_object_or_404(employees, nip=_normalised(nip))  # as PUT reads it
         return Response(EmployeeSerializer(employee).data)
 
     @extend_schema(
@@ -297,13 +301,12 @@ class EmployeeDetail(BodyProblems, RegionApiView):
     def put(self, request: Request, nip: str) -> Response:
         row = request.data if isinstance(request.data, dict) else None
         if row is None:
-            return Response(
-                {"errors": [{"index": 0, "field": "", "message": _("Send the employee as a JSON object.")}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        if str(row.get("nip", nip)) != nip:
-            message = _("The NIP in the body differs from the NIP in the URL.")
-            return Response({"errors": [{"index": 0, "field": "nip", "message": message}]}, status=400)
+            return _body_refused("", _("Send the employee as a JSON object."))
+        # The import's NIP (register_upsert normalises it): "1987.0312 ..." in the URL is the employee
+        # 198703122010011003, for the body's comparison, the save, the read-back and 201/200 alike.
+        nip = _normalised(nip)
+        if "nip" in row and _normalised(row["nip"]) != nip:
+            return _body_refused("nip", _("The NIP in the body differs from the NIP in the URL."))
         try:
             outcome = register_upsert.upsert([{**row, "nip": nip}])
         except register_upsert.BatchRejected as exc:
@@ -313,7 +316,20 @@ class EmployeeDetail(BodyProblems, RegionApiView):
         return Response(EmployeeSerializer(employee).data, status=code)
 
 
-class EmployeeBulk(BodyProblems, RegionApiView):
+def _normalised(nip: object) -> str:
+    """A NIP as the register import stores it; a value it refuses as written (the import then says why)."""
+    try:
+        return normalise_nip(nip)
+    except NipError:
+        return str(nip)
+
+
+def _body_refused(field: str, message: str) -> Response:
+    # index -1: the body as a whole (docs/api.md), as the other writes' refusals before the row checks.
+    return Response({"errors": [{"index": -1, "field": field, "message": message}]}, status=400)
+
+
+class EmployeeBulk(BodyProblems, KnownParameters, RegionApiView):
     permission_classes = [requires(Scope.REGISTER_WRITE)]
     parser_classes = [JSONParser]
 

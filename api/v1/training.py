@@ -72,9 +72,10 @@ class TrainingRecordSerializer(serializers.ModelSerializer[TrainingRecord]):
         read_only_fields = fields
 
 
-@extend_schema_field(
-    {"type": "number", "minimum": float(MIN_JP), "maximum": float(MAX_JP), "multipleOf": 0.5, "example": 20}
-)
+# The rule (recording._jp): 0.5 to 500 with at most one decimal (2.3 is fine, 2.35 is not). No
+# ``multipleOf: 0.1``: validators divide in binary floating point, so 2.3 / 0.1 is not a whole number
+# to them (Python's jsonschema refuses 2.3 and 0.7), and the schema would refuse what the server takes.
+@extend_schema_field({"type": "number", "minimum": float(MIN_JP), "maximum": float(MAX_JP), "example": 20})
 class JpField(serializers.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -99,7 +100,7 @@ class TrainingRecordInput(serializers.Serializer[dict[str, Any]]):
     course_title = serializers.CharField(min_length=1, max_length=255)
     provider = serializers.CharField(max_length=200, required=False, allow_blank=True)
     completed_on = serializers.DateField(help_text="YYYY-MM-DD, not in the future.")
-    jp = JpField(help_text="Lesson hours (45 minutes), 0.5 to 500, in halves or tenths.")
+    jp = JpField(help_text="Lesson hours (45 minutes), 0.5 to 500, with at most one decimal (2.5, 2.3).")
     certificate_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -244,7 +245,7 @@ class TrainingRecordList(BodyProblems, KnownParameters, RegionGenericApiView):
         return Response(TrainingRecordSerializer(existing).data)
 
 
-class TrainingRecordBulk(BodyProblems, RegionApiView):
+class TrainingRecordBulk(BodyProblems, KnownParameters, RegionApiView):
     permission_classes = [requires(Scope.TRAINING_WRITE)]
     parser_classes = [JSONParser]
 

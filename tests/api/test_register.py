@@ -230,3 +230,76 @@ def test_updated_since_takes_any_iso_offset_and_refuses_impossible_moments(
     before_year_one = api.get("/api/v1/employees/", {"updated_since": "0001-01-01T00:00:00+01:00"}, **writer)
     assert before_year_one.status_code == 400
     assert before_year_one.json()["detail"].startswith("updated_since")
+
+
+def test_put_takes_a_nip_written_with_separators_in_the_url(
+    region: Any, api: Client, writer: dict[str, Any]
+) -> None:
+    # The import normalises "1987.0312.2010.01.1003" to the 18 digits; the view read back the raw value
+    # and answered 500 after the employee was saved.
+    url = "/api/v1/employees/1987.0312.2010.01.1003/"
+    as_in_url = {**BUDI, "nip": "1987.0312.2010.01.1003"}
+    created = api.put(url, as_in_url, content_type="application/json", **writer)
+    assert created.status_code == 201, created.content
+    assert created.json()["nip"] == BUDI["nip"]
+    spaced = {**BUDI, "nip": "1987 0312 2010 01 1003", "full_name": "Budi Santoso, S.Kom."}
+    updated = api.put(url, spaced, content_type="application/json", **writer)
+    assert updated.status_code == 200, updated.content
+    assert updated.json()["full_name"] == "Budi Santoso, S.Kom."
+    digits = api.put(url, BUDI, content_type="application/json", **writer)  # the body's NIP as stored
+    assert digits.status_code == 200, digits.content
+    assert list(Employee.objects.values_list("nip", flat=True)) == [BUDI["nip"]]
+    assert api.get(url, **writer).json()["nip"] == BUDI["nip"]  # GET reads the NIP written so too
+    wrong = api.put(url, {**BUDI, "nip": SITI["nip"]}, content_type="application/json", **writer)
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"][0]["field"] == "nip"
+
+
+def test_put_refuses_the_body_as_a_whole_with_index_minus_one(
+    region: Any, api: Client, writer: dict[str, Any]
+) -> None:
+    url = f"/api/v1/employees/{BUDI['nip']}/"
+    listed = api.put(url, [BUDI], content_type="application/json", **writer)
+    assert listed.status_code == 400
+    assert [(e["index"], e["field"]) for e in listed.json()["errors"]] == [(-1, "")]
+    other = api.put(url, {**BUDI, "nip": SITI["nip"]}, content_type="application/json", **writer)
+    assert [(e["index"], e["field"]) for e in other.json()["errors"]] == [(-1, "nip")]
+    row = api.put(url, {**BUDI, "sex": "X"}, content_type="application/json", **writer)
+    assert [(e["index"], e["field"]) for e in row.json()["errors"]] == [(0, "sex")]  # the employee's own
+    assert Employee.objects.count() == 0
+
+
+def test_a_lone_surrogate_is_refused_field_by_field(region: Any, api: Client, writer: dict[str, Any]) -> None:
+    # json.dumps writes "\ud800" as the escape a client sends; Python keeps it, PostgreSQL refuses it.
+    response = bulk(api, writer, [BUDI, {**SITI, "full_name": "a\ud800b", "phone": "\udfff"}])
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"] == [
+        {"index": 1, "field": "full_name", "message": "berisi karakter yang tidak sah."},
+        {"index": 1, "field": "phone", "message": "berisi karakter yang tidak sah."},
+    ]
+    named = bulk(api, writer, [{**BUDI, "\ud800x": 1}])  # echoed as an escape, not a 500 while writing
+    assert named.status_code == 400
+    assert named.json()["errors"][0]["field"] == "\\ud800x"
+    url = f"/api/v1/employees/{BUDI['nip']}/"
+    put = api.put(url, json.dumps({**BUDI, "unit": "\ud800"}), content_type="application/json", **writer)
+    assert put.status_code == 400
+    assert put.json()["errors"] == [
+        {"index": 0, "field": "unit", "message": "berisi karakter yang tidak sah."}
+    ]
+    assert Employee.objects.count() == 0
+
+
+def test_register_operations_refuse_unknown_query_parameters(
+    region: Any, api: Client, writer: dict[str, Any]
+) -> None:
+    assert bulk(api, writer, [BUDI]).status_code == 200
+    employee = f"/api/v1/employees/{BUDI['nip']}/"
+    for url in ["/api/v1/units/", "/api/v1/units/DINKES/", employee, "/api/v1/employees/"]:
+        assert api.get(url, **writer).status_code == 200, url
+        refused = api.get(url, {"unti": "DINKES"}, **writer)
+        assert refused.status_code == 400, url
+        assert "unti" in refused.json()["detail"]
+    put = api.put(f"{employee}?dry_run=1", BUDI, content_type="application/json", **writer)
+    assert put.status_code == 400
+    assert put.json()["errors"][0]["index"] == -1
+    assert bulk(api, writer, [BUDI], QUERY_STRING="dry_run=1").status_code == 400

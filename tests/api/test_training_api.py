@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -128,3 +129,33 @@ def test_a_key_without_the_scope_is_refused(staff: Any) -> None:
     assert reader.get("/api/v1/training-records/").status_code == 403
     assert Client(HTTP_HOST=HOST).get("/api/v1/training-records/").status_code == 401
     assert TrainingRecord.objects.count() == 0
+
+
+def test_jp_messages_show_numbers_with_a_decimal_comma_and_the_value_as_sent(api: Client) -> None:
+    rows = [
+        {**RECORD, "jp": 0},
+        {**RECORD, "jp": "1e3"},
+        {**RECORD, "jp": 2.35},
+        {**RECORD, "jp": "600,5"},
+    ]
+    response = post(api, "/api/v1/training-records/bulk/", {"records": rows})
+    assert response.status_code == 400
+    assert [e["message"] for e in response.json()["errors"]] == [
+        "JP harus antara 0,5 dan 500 (tertulis 0).",
+        "JP harus antara 0,5 dan 500 (tertulis 1e3).",
+        "JP paling banyak satu angka desimal, misalnya 2,5 (tertulis 2,35).",
+        "JP harus antara 0,5 dan 500 (tertulis 600,5).",
+    ]
+
+
+def test_the_schema_takes_the_jp_the_server_takes(api: Client) -> None:
+    schema = Client(HTTP_HOST=HOST).get("/api/v1/schema/", {"format": "json"}).json()
+    jp = schema["components"]["schemas"]["TrainingRecordInput"]["properties"]["jp"]
+    validator = jsonschema.Draft202012Validator(jp)
+    for value in (0.5, 0.7, 2.3, 20, 499.9, 500):
+        assert validator.is_valid(value), value
+    assert not validator.is_valid(0.4)
+    assert not validator.is_valid(500.5)
+    created = post(api, "/api/v1/training-records/", {**RECORD, "jp": 2.3})
+    assert created.status_code == 201, created.content
+    assert created.json()["jp"] == 2.3

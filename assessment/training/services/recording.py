@@ -37,7 +37,18 @@ from audit import services as audit_trail
 from frontend.tabular import Formula
 from webhooks.events import Event, emit
 
-__all__ = ["FIELDS", "MAX_ROWS", "Entry", "Problem", "Rejected", "Saved", "check", "save"]
+__all__ = [
+    "FIELDS",
+    "INVALID_CHARACTER",
+    "MAX_ROWS",
+    "Entry",
+    "Problem",
+    "Rejected",
+    "Saved",
+    "check",
+    "encodable",
+    "save",
+]
 
 FIELDS = ("nip", "course_title", "provider", "completed_on", "jp", "certificate_number")
 REQUIRED = frozenset({"nip", "course_title", "completed_on", "jp"})
@@ -46,6 +57,8 @@ MAX_PROBLEMS = 200  # listed; a file with more has a systematic fault the first 
 EARLIEST = date(1990, 1, 1)
 _LENGTHS = {"course_title": 255, "provider": 200, "certificate_number": 100}
 _DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d", "%d.%m.%Y")
+# A text PostgreSQL cannot store (NUL, a lone surrogate); the register's API writes give it too.
+INVALID_CHARACTER = "berisi karakter yang tidak sah."
 
 
 @dataclass(frozen=True)
@@ -107,15 +120,17 @@ def _text(raw: object, field: str, r: _Row) -> str:
         r.fail(field, "harus berupa teks.")
         return ""
     text = " ".join(str(raw).split())
-    if "\x00" in text or not _encodable(text):
-        r.fail(field, "berisi karakter yang tidak sah.")
+    if "\x00" in text or not encodable(text):
+        r.fail(field, INVALID_CHARACTER)
         return ""
     if len(text) > _LENGTHS[field]:
         r.fail(field, f"terlalu panjang ({len(text)} karakter, paling banyak {_LENGTHS[field]}).")
     return text
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """Whether PostgreSQL can store ``text`` as UTF-8: not so with a lone surrogate, which JSON can carry
+    ("\\ud800") and Python keeps (the register's API writes check with this too)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from JSON ("\\ud800")
@@ -171,15 +186,22 @@ def _jp(raw: object, r: _Row) -> Decimal | None:
         shown = raw.text if isinstance(raw, Formula) else raw
         r.fail("jp", f"JP harus berupa angka (tertulis {shown}).")
         return None
+    # As written: a text as the client or the cell gave it ("1e3", "2,35"), a number with a decimal comma.
+    shown = raw.strip() if isinstance(raw, str) else _decimal_comma(value)
     if not MIN_JP <= value <= MAX_JP:
-        r.fail("jp", f"JP harus antara {MIN_JP:n} dan {MAX_JP:n} (tertulis {value:n}).".replace(".", ","))
-        return None
-    if value != value.quantize(Decimal("0.1")):
         r.fail(
-            "jp", f"JP paling banyak satu angka desimal, misalnya 2,5 (tertulis {value:n}).".replace(".", ",")
+            "jp", f"JP harus antara {_decimal_comma(MIN_JP)} dan {_decimal_comma(MAX_JP)} (tertulis {shown})."
         )
         return None
+    if value != value.quantize(Decimal("0.1")):
+        r.fail("jp", f"JP paling banyak satu angka desimal, misalnya 2,5 (tertulis {shown}).")
+        return None
     return value.quantize(Decimal("0.1"))
+
+
+def _decimal_comma(number: Decimal) -> str:
+    """A number as Indonesian writes it: a decimal comma, no exponent (``Decimal("1E+3")``: 1000)."""
+    return f"{number:f}".replace(".", ",")
 
 
 @dataclass(frozen=True)
@@ -197,8 +219,8 @@ def _readable(values: Mapping[str, object], r: _Row) -> dict[str, object]:
     clean: dict[str, object] = {}
     for field in FIELDS:
         raw = values.get(field)
-        if isinstance(raw, str) and not _encodable(raw):
-            r.fail(field, "berisi karakter yang tidak sah.")
+        if isinstance(raw, str) and not encodable(raw):
+            r.fail(field, INVALID_CHARACTER)
             continue
         clean[field] = raw
     return clean
