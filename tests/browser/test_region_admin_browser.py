@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from assessment.people import demo as people_demo
 from assessment.results.models import Score
+from assessment.results.planning import shown_value
 from assessment.rounds.models import Round
 from assessment.rounds.services import lifecycle
 from tenants.models import Region
@@ -170,7 +171,7 @@ def test_admin_opens_employee_reports_and_pages_print_numbers_and_charts_cleanly
     page.wait_for_url(f"{base}/hasil/{round_.pk}/pegawai/{first.employee_id}/?dari=unit")
     assert page.locator("#person-name").inner_text() == first.employee.full_name
     if first.complete:
-        assert page.locator("#my-index").inner_text() == f"{first.index:.1f}".replace(".", ",")
+        assert page.locator("#my-index").inner_text() == f"{shown_value(first.index):.1f}".replace(".", ",")
         assert page.locator("svg[role=img]").count() == 1
         pdf = download(page, "#person-pdf", tmp_path)
         assert pdf.read_bytes().startswith(b"%PDF")
@@ -185,7 +186,7 @@ def test_admin_opens_employee_reports_and_pages_print_numbers_and_charts_cleanly
     page.locator("a.person-report").first.click()
     page.wait_for_url(f"{base}/hasil/{round_.pk}/pegawai/{other.employee_id}/?dari=peserta")
     assert page.locator("ol.plan li").count() + page.locator("main p").count() > 0
-    assert page.locator("#my-index").inner_text() == f"{other.index:.1f}".replace(".", ",")
+    assert page.locator("#my-index").inner_text() == f"{shown_value(other.index):.1f}".replace(".", ",")
     courses = page.locator("ol.plan li").all_inner_texts()
     assert all("JP" in c for c in courses)
     phone_page = phone.new_page()

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.results.models import Aggregate, Score
+from assessment.results.planning import shown_value
 from assessment.rounds.models import Participant, Round
 from assessment.rounds.services import codes
 from tenants.models import Region
@@ -51,7 +52,7 @@ def test_employee_result_region_dashboard_roadmap_and_exports(
     page.locator("#code").fill(code)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{base}/tes/hasil/")
-    assert page.locator("#my-index").inner_text() == f"{score.index:.1f}".replace(".", ",")
+    assert page.locator("#my-index").inner_text() == f"{shown_value(score.index):.1f}".replace(".", ",")
     assert page.locator("svg[role=img]").count() >= 1
     assert page.locator("ol.plan li").count() >= 1
     screenshot(page, "result-employee-360")

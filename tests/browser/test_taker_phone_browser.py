@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from accounts.roles import Role
 from assessment.results.models import Score
+from assessment.results.planning import shown_value
 from assessment.results.services import closing
 from assessment.rounds.models import Attempt, Participant, Round, Session
 from assessment.rounds.services import codes, taking
@@ -166,7 +167,7 @@ def test_result_at_once_again_after_the_close_and_idle_sign_out(
     page.wait_for_url(f"{base}/tes/hasil/")
     with schema_context(region.schema_name):
         score = Score.objects.get(attempt__participant=participant)
-    assert page.locator("#my-index").inner_text() == f"{score.index:.1f}".replace(".", ",")
+    assert page.locator("#my-index").inner_text() == f"{shown_value(score.index):.1f}".replace(".", ",")
     assert page.locator("#taker-signout button").is_visible()
     screenshot(page, "result-immediate-360")
 
@@ -178,7 +179,7 @@ def test_result_at_once_again_after_the_close_and_idle_sign_out(
     page.clock.install()  # the page's timers, moved on below instead of waited for
     _sign_in(page, base, region)
     page.wait_for_url(f"{base}/tes/hasil/")
-    assert page.locator("#my-index").inner_text() == f"{score.index:.1f}".replace(".", ",")
+    assert page.locator("#my-index").inner_text() == f"{shown_value(score.index):.1f}".replace(".", ",")
     screenshot(page, "result-after-close-360")
 
     # 7. Left alone: a warning a minute before, then signed out.
