@@ -15,6 +15,7 @@ from accounts.roles import Role
 from benchmark.models import Publication
 from benchmark.services import national
 from benchmark.services import publishing as benchmark
+from frontend.numbers import half_up
 from tests.accounts.test_access import signed_in
 from tests.benchmark.conftest import INSTRUMENT, PEERS, publish_regions
 from tests.factories import make_user
@@ -43,7 +44,7 @@ def test_national_viewer_walks_the_portal(published: Any, viewer: Client) -> Non
     rows = national.regions(national.resolve(INSTRUMENT, 2025))
     nat = national.weighted("all", "all", rows)
     assert len(rows) == len(PEERS)
-    assert f"{nat.mean:.2f}".replace(".", ",") in page
+    assert f"{half_up(nat.mean, 2)}".replace(".", ",") in page
     assert f"{nat.people:,}".replace(",", ".") in page  # how many people stand behind the figure
     assert "Angka simulasi" in page or "Simulated figures" in page
     ranking = viewer.get("/nasional/peringkat/").content.decode()

@@ -12,6 +12,7 @@ from assessment.people.models import WorkUnit
 from assessment.results.models import Aggregate, Score, TrainingCourse
 from assessment.rounds.models import Attempt, Participant, Round
 from assessment.rounds.services import codes, saving, taking
+from frontend.numbers import half_up
 from tests.assessment.rounds.conftest import open_round
 from tests.factories import PASSWORD, make_user
 
@@ -32,7 +33,7 @@ def test_admin_sees_the_region_and_each_export(scored: Any) -> None:
     page = client.get(f"/hasil/{round_.pk}/")
     assert page.status_code == 200
     mean = Aggregate.objects.get(round=round_, dimension="region").mean
-    assert f"{mean:.2f}".replace(".", ",") in page.content.decode()
+    assert f"{half_up(mean, 2)}".replace(".", ",") in page.content.decode()
     assert page.content.decode().count("<svg") >= 5
     for kind, content_type in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
         response = client.get(f"/hasil/{round_.pk}/ekspor.{kind}")
