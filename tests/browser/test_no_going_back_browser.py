@@ -126,6 +126,11 @@ def test_no_going_back_offline_locked_and_another_device(
     choose(page, 0)  # item 7, queued behind the refused change
     _all_sent(page)
     page.wait_for_function("() => document.getElementById('save-status').textContent.length > 0")
+    # The page has its replies (its queue is empty); Playwright hands them to this thread a little later.
+    for _ in range(100):
+        if len(replies) >= 2:
+            break
+        page.wait_for_timeout(100)
     assert replies[0] == (409, "locked")
     assert (200, "saved") in replies[1:]
     with schema_context(region.schema_name):
